@@ -1,0 +1,62 @@
+"""jaxcalc_ext: a calculus lab for Jupyter built on JAX.
+
+Load it in a notebook with ``%load_ext jaxcalc_ext`` to get ``%taylor``,
+``%%taylor``, ``%jaxpr`` and ``%graddag``. The derivative tools underneath are
+plain functions that work without IPython:
+
+>>> import jaxcalc_ext as jc, jax.numpy as jnp
+>>> jc.derivatives(jnp.sin, 0.0, 3).round(6).tolist()
+[0.0, 1.0, 0.0, -1.0]
+
+Heavy modules (jax, matplotlib) are imported on first use, so loading the
+extension is quick.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it (imported lazily).
+_PUBLIC = {
+    "taylor_coefficients": "jaxcalc_ext.taylor.engine",
+    "derivatives": "jaxcalc_ext.taylor.engine",
+    "taylor_polynomial": "jaxcalc_ext.taylor.polynomial",
+    "TaylorPolynomial": "jaxcalc_ext.taylor.polynomial",
+    "convergence_order": "jaxcalc_ext.taylor.convergence",
+    "ConvergenceResult": "jaxcalc_ext.taylor.convergence",
+    "derivative_tensor": "jaxcalc_ext.taylor.multivariate",
+    "laplacian": "jaxcalc_ext.taylor.laplacian",
+    "hessian_trace_estimate": "jaxcalc_ext.taylor.laplacian",
+    "computation_graph": "jaxcalc_ext.graph.build",
+    "ComputationGraph": "jaxcalc_ext.graph.model",
+    "describe_jaxpr": "jaxcalc_ext.jaxpr_view",
+    "JaxCalcError": "jaxcalc_ext.errors",
+    "float64_scope": "jaxcalc_ext.precision",
+}
+
+__all__ = sorted(_PUBLIC) + ["load_ipython_extension", "unload_ipython_extension"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jaxcalc_ext' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def load_ipython_extension(ipython) -> None:
+    """Register the magics (``%load_ext jaxcalc_ext``); loading twice is harmless."""
+    from .magics import register
+
+    register(ipython)
+
+
+def unload_ipython_extension(ipython) -> None:
+    """Forget the magics (``%unload_ext jaxcalc_ext``)."""
+    from .magics import unregister
+
+    unregister(ipython)

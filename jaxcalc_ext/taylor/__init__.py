@@ -1,0 +1,1 @@
+"""Taylor mode: series algebra, the primitive rule table, the interpreter and the public API."""

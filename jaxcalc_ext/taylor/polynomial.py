@@ -1,0 +1,187 @@
+"""Taylor polynomials as objects: evaluate them, read their coefficients, print them as LaTeX.
+
+>>> import jax.numpy as jnp
+>>> p = taylor_polynomial(lambda x, y: x**2 + 2*x*y + y**3, (1.0, 2.0), 2)
+>>> p.to_latex()
+'x^{2} + 2 x y + 6 y^{2} - 12 y + 8'
+>>> float(p(jnp.array([2.0, 3.0])))
+42.0
+"""
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..errors import JaxCalcError
+from . import format as fmt
+
+
+@dataclass(frozen=True)
+class TaylorPolynomial:
+    """``T(x) = sum_alpha c_alpha (x - center)^alpha`` up to total degree ``order``.
+
+    Univariate polynomials have a scalar ``center`` and ``coefficients`` of shape
+    ``(order+1, *output_shape)``; multivariate ones a vector ``center`` and
+    ``coefficients`` as a dict ``{exponent tuple: value}``.
+    """
+
+    center: np.ndarray
+    order: int
+    exponents: tuple[tuple[int, ...], ...]
+    monomial_coefficients: np.ndarray
+    variables: tuple[str, ...] = ("x",)
+    method: str = "taylor"
+    _unused: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def dtype(self) -> str:
+        return str(self.monomial_coefficients.dtype)
+
+    @property
+    def is_univariate(self) -> bool:
+        return self.center.ndim == 0
+
+    @property
+    def coefficients(self):
+        if self.is_univariate:
+            return self.monomial_coefficients
+        return {e: self.monomial_coefficients[i] for i, e in enumerate(self.exponents)}
+
+    def __call__(self, *points):
+        """Evaluate at points: univariate any array; multivariate ``(..., n)`` or one array per variable."""
+        import jax.numpy as jnp
+
+        coeffs = jnp.asarray(self.monomial_coefficients)
+        if self.is_univariate:
+            (x,) = points
+            delta = jnp.asarray(x, coeffs.dtype) - self.center
+            delta = delta.reshape(delta.shape + (1,) * (coeffs.ndim - 1))
+            result = jnp.zeros(jnp.shape(delta), coeffs.dtype) + coeffs[-1]
+            for c in coeffs[-2::-1]:  # Horner
+                result = result * delta + c
+            return result
+        if len(points) > 1:
+            points = (jnp.stack(jnp.broadcast_arrays(*[jnp.asarray(p, coeffs.dtype) for p in points]), -1),)
+        x = jnp.asarray(points[0], coeffs.dtype)
+        n = self.center.shape[0]
+        if x.shape[-1:] != (n,):
+            raise JaxCalcError(f"points must have shape (..., {n}), got {x.shape}")
+        delta = x - jnp.asarray(self.center, coeffs.dtype)
+        exps = jnp.asarray(self.exponents, coeffs.dtype)
+        monomials = jnp.prod(delta[..., None, :] ** exps, axis=-1)  # (..., M)
+        return jnp.tensordot(monomials, coeffs, axes=(-1, 0))
+
+    def expanded(self) -> dict[tuple[int, ...], Any]:
+        """Coefficients in powers of x itself (not x - center), by binomial expansion."""
+        center = np.atleast_1d(self.center).astype(float)
+        exps = [e if isinstance(e, tuple) else (e,) for e in self.exponents]
+        out: dict[tuple[int, ...], Any] = {}
+        for alpha, c in zip(exps, self.monomial_coefficients):
+            factors = [[(b, math.comb(a, b) * (-x0) ** (a - b)) for b in range(a + 1)]
+                       for a, x0 in zip(alpha, center)]
+            for choice in itertools.product(*factors):
+                key = tuple(b for b, _ in choice)
+                out[key] = out.get(key, 0) + c * math.prod(w for _, w in choice)
+        return out
+
+    def to_latex(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None) -> str:
+        """The polynomial as LaTeX: ``form`` is "expanded" (powers of x), "centered"
+        (powers of x - x0) or "auto" (expanded unless univariate around a nonzero point)."""
+        if form == "auto":
+            form = "centered" if (self.is_univariate and float(self.center) != 0.0) else "expanded"
+        if np.asarray(self.monomial_coefficients).ndim > 1:
+            raise JaxCalcError("to_latex needs a scalar-valued function")
+        tol = fmt.noise_floor(self.monomial_coefficients)
+        if form == "expanded":
+            terms = fmt.sort_terms(self.expanded())
+            return fmt.polynomial_latex(terms, self.variables, None, digits, tol, max_terms)
+        if form == "centered":
+            exps = [e if isinstance(e, tuple) else (e,) for e in self.exponents]
+            terms = fmt.sort_terms(dict(zip(exps, self.monomial_coefficients)), ascending=True)
+            return fmt.polynomial_latex(terms, self.variables, np.atleast_1d(self.center),
+                                        digits, tol, max_terms)
+        raise JaxCalcError(f"unknown form {form!r}: use 'expanded', 'centered' or 'auto'")
+
+    def _repr_latex_(self) -> str:
+        return "$" + self.to_latex(max_terms=20) + "$"
+
+    def __repr__(self) -> str:
+        where = (f"{float(self.center):g}" if self.is_univariate
+                 else "(" + ", ".join(f"{float(c):g}" for c in self.center) + ")")
+        return f"TaylorPolynomial(order={self.order}, center={where}, dtype={self.dtype})"
+
+
+def argument_count(f: Callable) -> int | None:
+    """Number of required positional parameters of f, or None when it cannot be told."""
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = [p for p in sig.parameters.values() if p.kind in kinds and p.default is p.empty]
+    if any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()):
+        return None
+    return len(params)
+
+
+def as_vector_function(f: Callable, x0) -> tuple[Callable, np.ndarray, bool]:
+    """Adapt ``g(x, y, ...)`` with ``x0 = (x, y, ...)`` to ``h(v)``; say whether it was adapted."""
+    point = np.asarray(x0)
+    nargs = argument_count(f)
+    if point.ndim == 1 and nargs is not None and nargs > 1:
+        if nargs != point.shape[0]:
+            raise JaxCalcError(f"the function takes {nargs} arguments but the point has "
+                               f"{point.shape[0]} coordinates")
+        return (lambda v: f(*[v[i] for i in range(nargs)])), point, True
+    return f, point, False
+
+
+def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[str] | None = None,
+                      method: str = "auto") -> TaylorPolynomial:
+    """The Taylor polynomial of f at x0 of total degree ``order``.
+
+    Univariate for scalar x0; multivariate for a vector x0, either as ``f(v)`` with
+    one vector argument or ``f(x, y, ...)`` with one scalar per coordinate.
+
+    >>> import jax.numpy as jnp
+    >>> taylor_polynomial(jnp.exp, 0.0, 3).to_latex()
+    '0.166667 x^{3} + 0.5 x^{2} + x + 1'
+    """
+    import jax.numpy as jnp
+
+    from .engine import _as_point, check_order, taylor_coefficients
+    from .multivariate import monomial_coefficients
+
+    order = check_order(order)
+    if isinstance(x0, (list, tuple)):
+        x0 = jnp.asarray(x0, dtype=jnp.result_type(float))
+    g, point, adapted = as_vector_function(f, x0)
+    if np.ndim(point) == 0:
+        x0, _ = _as_point(x0, None)
+        coeffs = np.asarray(taylor_coefficients(f, x0, order, method=method))
+        names = tuple(variables or ("x",))
+        return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
+                                coeffs, names, method)
+    x0, _ = _as_point(x0, jnp.ones_like(jnp.asarray(x0, float)))
+    exps, coeffs = monomial_coefficients(g, x0, order, method=method)
+    if coeffs.ndim > 1:
+        raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; "
+                           f"this one returns shape {coeffs.shape[1:]}")
+    n = x0.shape[0]
+    if variables is None:
+        sig_names = _parameter_names(f) if adapted else None
+        variables = sig_names or (("x", "y", "z")[:n] if n <= 3 else tuple(f"x_{{{i + 1}}}" for i in range(n)))
+    return TaylorPolynomial(np.asarray(x0), order, exps, coeffs, tuple(variables), method)
+
+
+def _parameter_names(f) -> tuple[str, ...] | None:
+    try:
+        names = tuple(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        return None
+    return tuple(fmt.latex_name(n) for n in names)

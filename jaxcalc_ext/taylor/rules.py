@@ -1,0 +1,376 @@
+"""Taylor rules: one row per JAX primitive, mapping input series to the output series.
+
+The table :data:`TAYLOR_RULES` is keyed by primitive name. A rule receives the
+order K and the equation's inputs (each a :class:`Series` or a plain array that
+does not depend on t) and returns the output(s). Equations whose inputs are all
+constant, and primitives whose outputs are not floating point (comparisons,
+argmax, integer casts), never reach a rule: the interpreter evaluates them on
+the primal values.
+
+The recurrences are those of Griewank & Walther, *Evaluating Derivatives* (2008),
+table 13.2, written as one triangular solve each (see :mod:`.series`). With
+``u = x(t)`` and ``u'`` its t-derivative:
+
+    exp:   y' = u' y                     log:   u y' = u'
+    pow:   u y' = p u' y                 div:   b y = a
+    sin, cos: w = exp(i u), cos = Re w, sin = Im w
+    atan:  y' = u' / (1 + u^2)           erf:   y' = 2/sqrt(pi) exp(-u^2) u'
+
+>>> import jax.numpy as jnp
+>>> sorted(name for name in TAYLOR_RULES if name.startswith("ex"))
+['exp', 'exp2', 'expm1']
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from . import series as S
+from .series import Series
+
+Value = Any  # Series | jax.Array
+TaylorRule = Callable[..., Any]
+TAYLOR_RULES: dict[str, TaylorRule] = {}
+
+
+def _order(values) -> int:
+    return next(v.order for v in values if isinstance(v, Series))
+
+
+def _coeffs(value: Value, order: int, dtype=None) -> jax.Array:
+    """A value's coefficients, promoting a constant to ``[value, 0, ...]``."""
+    if isinstance(value, Series):
+        return value.coeffs if dtype is None else value.coeffs.astype(dtype)
+    return S.constant_series(value, order, dtype)
+
+
+def _is_float(value: Value) -> bool:
+    return isinstance(value, Series) or jnp.issubdtype(jnp.result_type(value), jnp.inexact)
+
+
+# ---------------------------------------------------------------- linear primitives
+def _map_coefficients(prim, params, values, promote: bool):
+    """Apply ``prim`` to every coefficient at once (vmap over the order axis).
+
+    Correct for primitives linear in their series operands. With ``promote``,
+    floating constants become series ``[c, 0, ...]`` (needed when the primitive is
+    jointly linear, e.g. ``add(u, c)`` adds c to the value only).
+    """
+    order = _order(values)
+    args, axes = [], []
+    for v in values:
+        if isinstance(v, Series):
+            args.append(v.coeffs), axes.append(0)
+        elif promote and _is_float(v):
+            args.append(S.constant_series(v, order)), axes.append(0)
+        else:
+            args.append(v), axes.append(None)
+    out = jax.vmap(lambda *a: prim.bind(*a, **params), in_axes=axes)(*args)
+    if prim.multiple_results:
+        return [Series(o) for o in out]
+    return Series(out)
+
+
+def _linear(name: str, promote: bool = False) -> None:
+    TAYLOR_RULES[name] = lambda prim, order, *xs, **p: _map_coefficients(prim, p, xs, promote)
+
+
+# Linear in their single floating operand (others are indices or shapes).
+for _name in ["neg", "reshape", "broadcast_in_dim", "transpose", "squeeze", "expand_dims",
+              "rev", "slice", "dynamic_slice", "gather", "reduce_sum", "cumsum",
+              "convert_element_type", "copy", "copy_p", "real", "imag", "conj",
+              "reduce_precision", "split", "device_put"]:
+    _linear(_name)
+# Jointly linear in several floating operands: constants enter the value only.
+for _name in ["add", "sub", "add_any", "concatenate", "pad", "dynamic_update_slice",
+              "scatter", "scatter-add", "scatter_add", "complex", "select_n", "stack"]:
+    _linear(_name, promote=True)
+
+
+def _bilinear(cauchy: Callable[[jax.Array, jax.Array, dict], jax.Array]) -> TaylorRule:
+    """Products: with one constant operand the map is linear; with two series, a Cauchy product."""
+    def rule(prim, order, a, b, **params):
+        if not (isinstance(a, Series) and isinstance(b, Series)):
+            return _map_coefficients(prim, params, (a, b), promote=False)
+        return Series(cauchy(a.coeffs, b.coeffs, params))
+    return rule
+
+
+def _dot_cauchy(a, b, params):
+    # c_k = sum_{m<=k} dot(a_{k-m}, b_m), as one batched dot over (k, m) pairs.
+    n = a.shape[0]
+    offsets = jnp.arange(n)[:, None] - jnp.arange(n)[None, :]
+    shifted = a[jnp.clip(offsets, 0, n - 1)]
+    dot = lambda u, v: lax.dot_general(u, v, **params)
+    pairs = jax.vmap(jax.vmap(dot, in_axes=(0, 0)), in_axes=(0, None))(shifted, b)
+    mask = (offsets >= 0).reshape(offsets.shape + (1,) * (pairs.ndim - 2))
+    return jnp.sum(jnp.where(mask, pairs, 0), axis=1)
+
+
+TAYLOR_RULES["mul"] = _bilinear(lambda a, b, p: S.cauchy_product(a, b))
+TAYLOR_RULES["dot_general"] = _bilinear(_dot_cauchy)
+
+
+def _div(prim, order, a, b, **params):
+    if not isinstance(b, Series):
+        return _map_coefficients(prim, params, (a, b), promote=False)
+    return Series(S.divide(_coeffs(a, order, b.coeffs.dtype), b.coeffs))
+
+
+TAYLOR_RULES["div"] = _div
+
+
+# ---------------------------------------------------------------- elementary functions
+def _unary(name: str):
+    """Register ``fn(u) -> coefficients`` for a primitive of one series operand."""
+    def register(fn):
+        TAYLOR_RULES[name] = lambda prim, order, x, **p: Series(fn(x.coeffs, **p))
+        return fn
+    return register
+
+
+def _accuracy_free(fn):
+    """Elementwise primitives carry an ``accuracy`` param we do not need."""
+    def wrapped(u, accuracy=None, **params):
+        return fn(u, **params)
+    return wrapped
+
+
+def _exp_series(u, y0=None):                     # y' = u' y
+    y0 = jnp.exp(u[0]) if y0 is None else y0
+    return S.solve_linear_ode(y0, None, S.derivative(u), None, like=u)
+
+
+def _log_series(u, y0=None):                     # u y' = u'
+    y0 = jnp.log(u[0]) if y0 is None else y0
+    return S.solve_linear_ode(y0, u, None, S.derivative(u), like=u)
+
+
+def _power_series(u, p):                         # u y' = p u' y
+    return S.solve_linear_ode(u[0] ** p, u, p * S.derivative(u), None, like=u)
+
+
+def _unit_circle(u):                             # w = exp(i u): cos u + i sin u
+    cdtype = jnp.result_type(u.dtype, jnp.complex64)
+    w0 = lax.complex(jnp.cos(u[0]), jnp.sin(u[0]))
+    return S.solve_linear_ode(w0, None, 1j * S.derivative(u).astype(cdtype), None,
+                              like=u.astype(cdtype))
+
+
+def _one(u):
+    return S.constant_series(jnp.ones(u.shape[1:], u.dtype), u.shape[0] - 1)
+
+
+def _sign_of_value(u):
+    return jnp.where(u[0] >= 0, 1, -1).astype(u.dtype)
+
+
+_unary("exp")(_accuracy_free(_exp_series))
+_unary("exp2")(_accuracy_free(lambda u: _exp_series(u * math.log(2.0), jnp.exp2(u[0]))))
+_unary("expm1")(_accuracy_free(lambda u: _exp_series(u).at[0].set(jnp.expm1(u[0]))))
+_unary("log")(_accuracy_free(_log_series))
+_unary("log1p")(_accuracy_free(lambda u: _log_series(u.at[0].add(1), jnp.log1p(u[0]))))
+_unary("sqrt")(_accuracy_free(lambda u: _power_series(u, 0.5)))
+_unary("rsqrt")(_accuracy_free(lambda u: _power_series(u, -0.5)))
+_unary("cos")(_accuracy_free(lambda u: jnp.real(_unit_circle(u))))
+_unary("sin")(_accuracy_free(lambda u: jnp.imag(_unit_circle(u))))
+_unary("integer_pow")(lambda u, y: S.integer_power(u, y))
+_unary("square")(lambda u: S.cauchy_product(u, u))
+
+
+@_unary("cbrt")
+@_accuracy_free
+def _cbrt(u):                                    # cbrt(u) = s |u|^(1/3), s = sign(u_0)
+    s = _sign_of_value(u)
+    return s * _power_series(s * u, 1.0 / 3.0)
+
+
+@_unary("tan")
+@_accuracy_free
+def _tan(u):                                     # tan = sin / cos
+    w = _unit_circle(u)
+    return S.divide(jnp.imag(w), jnp.real(w))
+
+
+@_unary("tanh")
+@_accuracy_free
+def _tanh(u):                                    # tanh u = s (1 - e) / (1 + e), e = exp(-2 s u)
+    s = _sign_of_value(u)
+    e = _exp_series(-2 * s * u)
+    return s * S.divide(_one(u) - e, _one(u) + e)
+
+
+@_unary("logistic")
+@_accuracy_free
+def _logistic(u):                                # 1/(1+e) or e/(1+e), e = exp(-|u|), no overflow
+    s = _sign_of_value(u)
+    e = _exp_series(-s * u)
+    return S.divide(jnp.where(s > 0, _one(u), e), _one(u) + e)
+
+
+@_unary("sinh")
+@_accuracy_free
+def _sinh(u):
+    return (_exp_series(u) - _exp_series(-u)) / 2
+
+
+@_unary("cosh")
+@_accuracy_free
+def _cosh(u):
+    return (_exp_series(u) + _exp_series(-u)) / 2
+
+
+def _inverse_function(name: str, value: Callable, rate: Callable) -> None:
+    """y = g(u) with y' = rate(u) u', where rate is built from series arithmetic."""
+    _unary(name)(_accuracy_free(lambda u: S.integrate(value(u[0]), rate(u), u)))
+
+
+_sq = lambda u: S.cauchy_product(u, u)
+_inverse_function("atan", jnp.arctan, lambda u: S.divide(_one(u), _one(u) + _sq(u)))
+_inverse_function("asin", jnp.arcsin, lambda u: _power_series(_one(u) - _sq(u), -0.5))
+_inverse_function("acos", jnp.arccos, lambda u: -_power_series(_one(u) - _sq(u), -0.5))
+_inverse_function("asinh", jnp.arcsinh, lambda u: _power_series(_one(u) + _sq(u), -0.5))
+_inverse_function("acosh", jnp.arccosh, lambda u: _power_series(_sq(u) - _one(u), -0.5))
+_inverse_function("atanh", jnp.arctanh, lambda u: S.divide(_one(u), _one(u) - _sq(u)))
+_inverse_function("erf", jax.scipy.special.erf,
+                  lambda u: (2 / math.sqrt(math.pi)) * _exp_series(-_sq(u)))
+_inverse_function("erfc", jax.scipy.special.erfc,
+                  lambda u: (-2 / math.sqrt(math.pi)) * _exp_series(-_sq(u)))
+
+
+def _compose(u, coefficients):
+    """y = sum_n g_n (u - u_0)^n, by Horner's rule on T(u - u_0) in a fixed-size loop."""
+    order = u.shape[0] - 1
+    shifted = S.toeplitz(u.at[0].set(0))
+    e0 = _one(u) * 0
+    e0 = e0.at[0].set(1)
+
+    def step(i, acc):
+        n = order - i
+        return coefficients[n] * e0 + S._matvec(shifted, acc)
+
+    return lax.fori_loop(0, order + 1, step, jnp.zeros_like(u))
+
+
+def _zeta_coefficients(u):
+    # (-1)^n zeta(n, u_0) for n = 0..K+1: the shared pieces of lgamma's and digamma's series.
+    order = u.shape[0] - 1
+    n = jnp.arange(order + 2, dtype=u.dtype).reshape((-1,) + (1,) * (u.ndim - 1))
+    zeta = jax.scipy.special.zeta(jnp.maximum(n, 2), u[0])
+    return jnp.where(n % 2 == 0, 1, -1).astype(u.dtype) * zeta, n
+
+
+@_unary("lgamma")
+@_accuracy_free
+def _lgamma(u):                                  # g_1 = digamma, g_n = (-1)^n zeta(n, u0) / n
+    signed_zeta, n = _zeta_coefficients(u)
+    g = signed_zeta[:-1] / jnp.maximum(n[:-1], 1)
+    g = g.at[0].set(lax.lgamma(u[0])).at[1].set(lax.digamma(u[0]))
+    return _compose(u, g)
+
+
+@_unary("digamma")
+@_accuracy_free
+def _digamma(u):                                 # g_n = (-1)^(n+1) zeta(n+1, u0)
+    signed_zeta, _ = _zeta_coefficients(u)
+    g = signed_zeta[1:].at[0].set(lax.digamma(u[0]))
+    return _compose(u, g)
+
+
+def _pow(prim, order, x, y, **params):
+    if not isinstance(y, Series):                # u^p with constant p
+        return Series(_power_series(x.coeffs, y))
+    u = _coeffs(x, order, y.coeffs.dtype)        # u^v = exp(v log u)
+    return Series(_exp_series(S.cauchy_product(y.coeffs, _log_series(u)),
+                              jnp.power(u[0], y.coeffs[0])))
+
+
+TAYLOR_RULES["pow"] = _pow
+
+
+def _atan2(prim, order, y, x, **params):        # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
+    dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (y, x)))
+    yc, xc = _coeffs(y, order, dtype), _coeffs(x, order, dtype)
+    rate = S.divide(S.cauchy_product(xc, S.derivative(yc)) - S.cauchy_product(yc, S.derivative(xc)),
+                    _sq(xc) + _sq(yc))
+    k = jnp.arange(1, order + 1, dtype=dtype).reshape((-1,) + (1,) * (xc.ndim - 1))
+    return Series(jnp.concatenate([jnp.arctan2(yc[0], xc[0])[None], rate[:-1] / k]))
+
+
+TAYLOR_RULES["atan2"] = _atan2
+
+
+# ---------------------------------------------------------------- piecewise primitives
+def _not_analytic_where(tie, c):
+    """Coefficients beyond the value are undefined (NaN) where the function has a kink."""
+    order = c.shape[0] - 1
+    k = jnp.arange(order + 1).reshape((-1,) + (1,) * (c.ndim - 1))
+    return jnp.where(jnp.logical_and(tie, k > 0), jnp.nan, c)
+
+
+@_unary("abs")
+def _abs(u):                                     # |u| = sign(u_0) u; no series at u_0 = 0
+    return _not_analytic_where(u[0] == 0, jnp.sign(u[0]) * u)
+
+
+def _chooser(pick_first: Callable):
+    """max/min: follow the operand the primal value picks; NaN beyond the value on ties."""
+    def rule(prim, order, a, b, **params):
+        dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (a, b)))
+        ac, bc = _coeffs(a, order, dtype), _coeffs(b, order, dtype)
+        ac, bc = jnp.broadcast_arrays(ac, bc)
+        chosen = jnp.where(pick_first(ac[0], bc[0]), ac, bc)
+        return Series(_not_analytic_where(ac[0] == bc[0], chosen))
+    return rule
+
+
+TAYLOR_RULES["max"] = _chooser(lambda a, b: a > b)
+TAYLOR_RULES["min"] = _chooser(lambda a, b: a < b)
+
+
+def _clamp(prim, order, lo, x, hi, **params):
+    dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (lo, x, hi)))
+    lo, x, hi = (_coeffs(v, order, dtype) for v in (lo, x, hi))
+    lo, x, hi = jnp.broadcast_arrays(lo, x, hi)
+    return Series(jnp.where(x[0] < lo[0], lo, jnp.where(x[0] > hi[0], hi, x)))
+
+
+TAYLOR_RULES["clamp"] = _clamp
+
+
+def _reduce_chooser(reduce):
+    """reduce_max/min: the coefficients at the extremal entries (averaged over ties, as JAX does)."""
+    def rule(prim, order, x, axes, **params):
+        u = x.coeffs
+        extreme = reduce(u[0], axis=axes, keepdims=True)
+        hit = (u[0] == extreme).astype(u.dtype)
+        axes1 = tuple(a + 1 for a in axes)
+        return Series(jnp.sum(u * hit, axis=axes1) / jnp.sum(hit, axis=axes))
+    return rule
+
+
+TAYLOR_RULES["reduce_max"] = _reduce_chooser(jnp.max)
+TAYLOR_RULES["reduce_min"] = _reduce_chooser(jnp.min)
+
+
+def _piecewise_constant(prim, order, *xs, **params):
+    """Functions constant in t almost everywhere (sign, floor, ...): value only."""
+    return prim.bind(*(v.primal if isinstance(v, Series) else v for v in xs), **params)
+
+
+for _name in ["sign", "floor", "ceil", "round", "stop_gradient", "nextafter"]:
+    TAYLOR_RULES[_name] = _piecewise_constant
+
+
+def _rem(prim, order, x, y, **params):           # rem(x, y) = x - trunc(x0 / y0) y
+    dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (x, y)))
+    xc, yc = _coeffs(x, order, dtype), _coeffs(y, order, dtype)
+    q = jnp.trunc(xc[0] / yc[0])
+    return Series((xc - q * yc).at[0].set(lax.rem(xc[0], yc[0])))
+
+
+TAYLOR_RULES["rem"] = _rem

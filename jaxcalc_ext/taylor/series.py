@@ -1,0 +1,156 @@
+"""Truncated Taylor series as arrays, and the vectorised series algebra the rules use.
+
+A series of order K for a value of shape ``s`` is an array of shape ``(K+1, *s)``
+holding the *unscaled* Taylor coefficients ``x_k = x^(k)(0) / k!`` of ``x(t)``.
+No factorials are ever formed, so high orders neither overflow nor lose precision.
+
+Every routine here is a fixed-size program in K: multiplication is a product with
+a lower-triangular Toeplitz matrix, and the ODE recurrences of the elementary
+functions are one triangular solve, so tracing and compiling cost does not grow
+with the order (unlike unrolling a Python loop per coefficient).
+
+>>> import jax.numpy as jnp
+>>> x = jnp.array([1.0, 1.0, 0.0])            # x(t) = 1 + t
+>>> cauchy_product(x, x).tolist()             # (1 + t)^2 = 1 + 2t + t^2
+[1.0, 2.0, 1.0]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+
+
+@dataclass(frozen=True)
+class Series:
+    """A value that depends on t, as its coefficients ``(K+1, *shape)``."""
+
+    coeffs: jax.Array
+
+    @property
+    def primal(self) -> jax.Array:
+        return self.coeffs[0]
+
+    @property
+    def order(self) -> int:
+        return self.coeffs.shape[0] - 1
+
+
+def constant_series(value: jax.Array, order: int, dtype=None) -> jax.Array:
+    """Coefficients of a value that does not depend on t: ``[value, 0, 0, ...]``."""
+    value = jnp.asarray(value, dtype)
+    zeros = jnp.zeros((order,) + value.shape, value.dtype)
+    return jnp.concatenate([value[None], zeros], axis=0)
+
+
+def _k(order: int, dtype) -> jax.Array:
+    """The index vector 0..K shaped to broadcast over a series ``(K+1, 1, ..., 1)``."""
+    return jnp.arange(order + 1, dtype=dtype)
+
+
+def _bcast(v: jax.Array, ndim: int) -> jax.Array:
+    return v.reshape(v.shape + (1,) * (ndim - 1))
+
+
+def derivative(x: jax.Array) -> jax.Array:
+    """Coefficients of dx/dt, truncated to the same length: ``(k+1) x_{k+1}``, last one 0."""
+    order = x.shape[0] - 1
+    scaled = x[1:] * _bcast(_k(order, x.real.dtype)[1:].astype(x.dtype), x.ndim)
+    return jnp.concatenate([scaled, jnp.zeros_like(x[:1])], axis=0)
+
+
+def toeplitz(x: jax.Array) -> jax.Array:
+    """Lower-triangular Toeplitz matrices of x: ``T[..., k, m] = x_{k-m}`` for m <= k, else 0.
+
+    The batch axes come first: the result has shape ``(*shape, K+1, K+1)``.
+    """
+    n = x.shape[0]
+    offsets = jnp.arange(n)[:, None] - jnp.arange(n)[None, :]
+    gathered = x[jnp.clip(offsets, 0, n - 1)]  # (K+1, K+1, *shape)
+    mask = _bcast(offsets >= 0, gathered.ndim - 1)
+    gathered = jnp.where(mask, gathered, jnp.zeros((), x.dtype))
+    return jnp.moveaxis(gathered, (0, 1), (-2, -1))
+
+
+def _matvec(matrix: jax.Array, x: jax.Array) -> jax.Array:
+    """``(*shape, K+1, K+1) @ (K+1, *shape) -> (K+1, *shape)``."""
+    return jnp.moveaxis(jnp.einsum("...km,...m->...k", matrix, jnp.moveaxis(x, 0, -1)), -1, 0)
+
+
+def cauchy_product(a: jax.Array, b: jax.Array) -> jax.Array:
+    """Coefficients of a(t) b(t): ``c_k = sum_{m<=k} a_{k-m} b_m``."""
+    a, b = jnp.broadcast_arrays(a, b)
+    return _matvec(toeplitz(a), b)
+
+
+def solve_lower(matrix: jax.Array, rhs: jax.Array) -> jax.Array:
+    """Solve ``matrix @ y = rhs`` for lower-triangular matrices ``(*shape, K+1, K+1)``."""
+    rhs_last = jnp.moveaxis(rhs, 0, -1)[..., None]
+    y = jax.lax.linalg.triangular_solve(matrix, rhs_last, left_side=True, lower=True)
+    return jnp.moveaxis(y[..., 0], -1, 0)
+
+
+def divide(a: jax.Array, b: jax.Array) -> jax.Array:
+    """Coefficients of a(t) / b(t): solve ``T(b) y = a``."""
+    a, b = jnp.broadcast_arrays(a, b)
+    return solve_lower(toeplitz(b), a)
+
+
+def solve_linear_ode(y0: jax.Array, a: jax.Array | None, b: jax.Array | None,
+                     c: jax.Array | None, like: jax.Array) -> jax.Array:
+    """Series y with ``y(0) = y0`` and ``a y' = b y + c`` (a, b, c series; None means 1, 0, 0).
+
+    Matching the coefficient of t^(k-1) for k = 1..K gives one lower-triangular
+    system: ``sum_m a_{k-m} m y_m - sum_m b_{k-1-m} y_m = c_{k-1}``, with row 0 ``y_0 = y0``.
+    """
+    order = like.shape[0] - 1
+    dtype = jnp.result_type(like, y0)
+    shape = like.shape[1:]
+    eye = jnp.eye(order + 1, dtype=dtype)
+    m = jnp.arange(order + 1).astype(dtype)
+    if a is None:
+        matrix = jnp.broadcast_to(eye * m, shape + eye.shape)
+    else:
+        matrix = toeplitz(jnp.broadcast_to(a, like.shape).astype(dtype)) * m
+    if b is not None:
+        tb = toeplitz(jnp.broadcast_to(b, like.shape).astype(dtype))
+        shifted = jnp.concatenate([jnp.zeros_like(tb[..., :1, :]), tb[..., :-1, :]], axis=-2)
+        matrix = matrix - shifted
+    # Row 0 pins the value: y_0 = y0.
+    row0 = jnp.zeros(order + 1, dtype).at[0].set(1)
+    matrix = matrix.at[..., 0, :].set(row0)
+    if c is None:
+        rhs = jnp.zeros((order + 1,) + shape, dtype)
+    else:
+        c = jnp.broadcast_to(c, like.shape).astype(dtype)
+        rhs = jnp.concatenate([jnp.zeros_like(c[:1]), c[:-1]], axis=0)
+    rhs = rhs.at[0].set(jnp.broadcast_to(y0, shape).astype(dtype))
+    return solve_lower(matrix, rhs)
+
+
+def integrate(y0: jax.Array, q: jax.Array, x: jax.Array) -> jax.Array:
+    """Series y with ``y(0) = y0`` and ``y' = q x'``: ``y_k = (q x')_{k-1} / k``."""
+    order = x.shape[0] - 1
+    rate = cauchy_product(q, derivative(x))
+    k = _bcast(_k(order, x.real.dtype)[1:].astype(x.dtype), x.ndim)
+    tail = rate[:-1] / k
+    return jnp.concatenate([jnp.broadcast_to(y0, x.shape[1:])[None].astype(tail.dtype), tail], axis=0)
+
+
+def integer_power(x: jax.Array, n: int) -> jax.Array:
+    """Coefficients of x(t)^n for an integer n, by repeated squaring (exact at x_0 = 0)."""
+    order = x.shape[0] - 1
+    if n == 0:
+        return constant_series(jnp.ones(x.shape[1:], x.dtype), order)
+    if n < 0:
+        one = constant_series(jnp.ones(x.shape[1:], x.dtype), order)
+        return divide(one, integer_power(x, -n))
+    result, base = None, x
+    while n:
+        if n & 1:
+            result = base if result is None else cauchy_product(result, base)
+        n >>= 1
+        if n:
+            base = cauchy_product(base, base)
+    return result

@@ -1,0 +1,76 @@
+"""Every Taylor rule against mpmath (high order) and nested jax.jvp (low order)."""
+import jax
+import jax.numpy as jnp
+import mpmath
+import numpy as np
+import pytest
+
+from jaxcalc_ext import taylor_coefficients
+from oracle import mp_taylor, rel_err
+
+# (name, jax function, mpmath function, point)
+ELEMENTARY = [
+    ("exp", jnp.exp, mpmath.exp, 0.7),
+    ("log", jnp.log, mpmath.log, 1.3),
+    ("sin", jnp.sin, mpmath.sin, 0.4),
+    ("cos", jnp.cos, mpmath.cos, -1.1),
+    ("tan", jnp.tan, mpmath.tan, 0.3),
+    ("tanh", jnp.tanh, mpmath.tanh, 0.6),
+    ("tanh_negative", jnp.tanh, mpmath.tanh, -2.0),
+    ("logistic", jax.nn.sigmoid, lambda x: 1 / (1 + mpmath.exp(-x)), -0.8),
+    ("sqrt", jnp.sqrt, mpmath.sqrt, 2.5),
+    ("rsqrt", jax.lax.rsqrt, lambda x: 1 / mpmath.sqrt(x), 1.7),
+    ("cbrt", jnp.cbrt, mpmath.cbrt, 2.0),
+    ("cbrt_negative", jnp.cbrt, lambda x: -mpmath.cbrt(-x), -2.0),
+    ("pow", lambda x: x ** 2.5, lambda x: x ** mpmath.mpf(2.5), 1.5),
+    ("pow_series", lambda x: x ** x, lambda x: x ** x, 1.2),
+    ("div", lambda x: 1 / (1 + x ** 2), lambda x: 1 / (1 + x ** 2), 0.5),
+    ("atan", jnp.arctan, mpmath.atan, 0.5),
+    ("asin", jnp.arcsin, mpmath.asin, 0.3),
+    ("acos", jnp.arccos, mpmath.acos, 0.2),
+    ("asinh", jnp.arcsinh, mpmath.asinh, 0.5),
+    ("acosh", jnp.arccosh, mpmath.acosh, 1.7),
+    ("atanh", jnp.arctanh, mpmath.atanh, 0.3),
+    ("sinh", jnp.sinh, mpmath.sinh, 0.9),
+    ("cosh", jnp.cosh, mpmath.cosh, 0.9),
+    ("erf", jax.scipy.special.erf, mpmath.erf, 0.4),
+    ("erfc", jax.scipy.special.erfc, mpmath.erfc, 0.4),
+    ("log1p", jnp.log1p, lambda x: mpmath.log(1 + x), 0.5),
+    ("expm1", jnp.expm1, lambda x: mpmath.exp(x) - 1, 0.5),
+    ("exp2", jnp.exp2, lambda x: 2 ** x, 0.5),
+    ("lgamma", jax.lax.lgamma, mpmath.loggamma, 2.5),
+    ("digamma", jax.scipy.special.digamma, mpmath.digamma, 2.5),
+    ("atan2", lambda x: jnp.arctan2(x, 2.0 - x), lambda x: mpmath.atan(x / (2 - x)), 0.5),
+    ("softplus", jax.nn.softplus, lambda x: mpmath.log(1 + mpmath.exp(x)), 0.3),
+    ("relu", jax.nn.relu, lambda x: x + 0, 0.7),
+    ("abs", jnp.abs, lambda x: -x, -0.7),
+    ("integer_pow", lambda x: x ** 7, lambda x: x ** 7, 0.9),
+    ("integer_pow_negative", lambda x: x ** -3, lambda x: x ** -3, 0.9),
+    ("logsumexp", lambda x: jax.nn.logsumexp(jnp.stack([x, 2 * x, -x])),
+     lambda x: mpmath.log(mpmath.exp(x) + mpmath.exp(2 * x) + mpmath.exp(-x)), 0.3),
+]
+
+
+@pytest.mark.parametrize("name,fn,mp_fn,x0", ELEMENTARY, ids=[e[0] for e in ELEMENTARY])
+def test_rule_matches_mpmath_to_order_40(x64, name, fn, mp_fn, x0):
+    order = 40
+    got = np.asarray(taylor_coefficients(fn, x0, order, method="taylor"))
+    want = np.asarray(mp_taylor(mp_fn, x0, order))
+    assert rel_err(got, want) < 1e-11, name
+
+
+@pytest.mark.parametrize("name,fn,mp_fn,x0", ELEMENTARY, ids=[e[0] for e in ELEMENTARY])
+def test_rule_matches_nested_jvp_at_low_order(x64, name, fn, mp_fn, x0):
+    ours = np.asarray(taylor_coefficients(fn, x0, 4, method="taylor"))
+    nested = np.asarray(taylor_coefficients(fn, x0, 4, method="nested"))
+    np.testing.assert_allclose(ours, nested, rtol=1e-12, atol=1e-13)
+
+
+def test_integer_pow_at_zero_is_exact_not_nan(x64):
+    c = np.asarray(taylor_coefficients(lambda x: x ** 3 + x ** 2, 0.0, 5, method="taylor"))
+    np.testing.assert_array_equal(c, [0, 0, 1, 1, 0, 0])
+
+
+def test_kink_gives_nan_beyond_the_value(x64):
+    c = np.asarray(taylor_coefficients(jnp.abs, 0.0, 3, method="taylor"))
+    assert c[0] == 0 and np.all(np.isnan(c[1:]))
