@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -36,7 +36,6 @@ class TaylorPolynomial:
     monomial_coefficients: np.ndarray
     variables: tuple[str, ...] = ("x",)
     method: str = "taylor"
-    _unused: Any = field(default=None, repr=False, compare=False)
 
     @property
     def dtype(self) -> str:
@@ -75,6 +74,14 @@ class TaylorPolynomial:
         exps = jnp.asarray(self.exponents, coeffs.dtype)
         monomials = jnp.prod(delta[..., None, :] ** exps, axis=-1)  # (..., M)
         return jnp.tensordot(monomials, coeffs, axes=(-1, 0))
+
+    def truncate(self, order: int) -> "TaylorPolynomial":
+        """The same expansion cut at a lower total degree (Taylor polynomials nest)."""
+        if not 0 <= order <= self.order:
+            raise JaxCalcError(f"cannot truncate an order-{self.order} polynomial to order {order}")
+        keep = [i for i, e in enumerate(self.exponents) if sum(e) <= order]
+        return TaylorPolynomial(self.center, order, tuple(self.exponents[i] for i in keep),
+                                self.monomial_coefficients[keep], self.variables, self.method)
 
     def expanded(self) -> dict[tuple[int, ...], Any]:
         """Coefficients in powers of x itself (not x - center), by binomial expansion."""
@@ -138,6 +145,9 @@ def as_vector_function(f: Callable, x0) -> tuple[Callable, np.ndarray, bool]:
             raise JaxCalcError(f"the function takes {nargs} arguments but the point has "
                                f"{point.shape[0]} coordinates")
         return (lambda v: f(*[v[i] for i in range(nargs)])), point, True
+    if nargs is not None and nargs > 1:
+        raise JaxCalcError(f"the function takes {nargs} arguments but the point has "
+                           f"{point.size if point.ndim else 1} coordinate(s): give {nargs}, e.g. --at 1,2")
     return f, point, False
 
 
@@ -165,6 +175,7 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
         x0, _ = _as_point(x0, None)
         coeffs = np.asarray(taylor_coefficients(f, x0, order, method=method))
         names = tuple(variables or ("x",))
+        _check_finite(coeffs, x0)
         return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
                                 coeffs, names, method)
     x0, _ = _as_point(x0, jnp.ones_like(jnp.asarray(x0, float)))
@@ -172,6 +183,7 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     if coeffs.ndim > 1:
         raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; "
                            f"this one returns shape {coeffs.shape[1:]}")
+    _check_finite(coeffs, x0)
     n = x0.shape[0]
     if variables is None:
         sig_names = _parameter_names(f) if adapted else None
@@ -185,3 +197,13 @@ def _parameter_names(f) -> tuple[str, ...] | None:
     except (TypeError, ValueError):
         return None
     return tuple(fmt.latex_name(n) for n in names)
+
+
+def _check_finite(coeffs: np.ndarray, x0) -> None:
+    """NaN or inf at x0 means the point is outside the domain, or f has no series there."""
+    if not np.all(np.isfinite(coeffs[:1])):
+        raise JaxCalcError(f"f is {coeffs.flat[0]} at x0 = {np.asarray(x0).tolist()}: "
+                           "choose a point inside the function's domain")
+    if not np.all(np.isfinite(coeffs)):
+        raise JaxCalcError(f"the derivatives at x0 = {np.asarray(x0).tolist()} are not finite: f is "
+                           "not differentiable there (a kink or a pole) or overflows; choose another point")

@@ -1,0 +1,30 @@
+"""IPython magics: thin shells that parse a line, call the core, and return a result object.
+
+Every user mistake (a :class:`~jaxcalc_ext.errors.JaxCalcError`) becomes a one-line
+``UsageError``; the computation runs in float64 inside a scoped switch, so the
+user's ``jax.config`` is never changed.
+"""
+from __future__ import annotations
+
+_REGISTERED = "_jaxcalc_ext_magics"
+
+
+def register(ipython) -> None:
+    """Register the magics once per shell (loading twice is harmless)."""
+    if getattr(ipython, _REGISTERED, None) is not None:
+        return
+    from .calculus import CalculusMagics
+
+    magics = CalculusMagics(ipython)
+    ipython.register_magics(magics)
+    setattr(ipython, _REGISTERED, magics)
+
+
+def unregister(ipython) -> None:
+    magics = getattr(ipython, _REGISTERED, None)
+    if magics is None:
+        return
+    for kind, names in magics.magics.items():
+        for name in names:
+            ipython.magics_manager.magics[kind].pop(name, None)
+    setattr(ipython, _REGISTERED, None)

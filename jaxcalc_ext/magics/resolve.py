@@ -1,0 +1,153 @@
+"""Turn what the user typed after a magic into a Python function (no JAX, no IPython).
+
+Accepted forms: a name or dotted name in the namespace (``f``, ``jnp.tanh``), any
+expression that evaluates to a callable (``lambda x: x**2``, ``jax.grad(g)``), or an
+expression in free variables (``sin(x) + cos(x)``, ``x**2 + 2*x*y + y**3``; the variables
+take arguments in alphabetical order unless given) where
+``jax.numpy`` functions are available by bare name.
+
+>>> fn = resolve_function("x**2 + 2*x*y", {}).function
+>>> fn(1.0, 3.0)
+7.0
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import JaxCalcError
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z](_?\d+)?$")
+
+
+@dataclass(frozen=True)
+class ResolvedFunction:
+    function: Callable
+    label: str                      # what to call it in titles: the source text
+    variables: tuple[str, ...] | None  # free variables of an expression, in call order
+
+
+def math_namespace() -> dict[str, Any]:
+    """Bare names for expressions: jax.numpy's functions and constants, plus jax, jnp, lax."""
+    import jax
+    import jax.numpy as jnp
+
+    ns = {k: getattr(jnp, k) for k in dir(jnp) if not k.startswith("_")}
+    ns.update(jax=jax, jnp=jnp, lax=jax.lax, np=jnp, pi=jnp.pi, e=jnp.e, inf=jnp.inf,
+              erf=jax.scipy.special.erf, relu=jax.nn.relu, sigmoid=jax.nn.sigmoid,
+              softplus=jax.nn.softplus, gamma=jax.scipy.special.gamma,
+              lgamma=jax.scipy.special.gammaln)
+    return ns
+
+
+def _parse(text: str) -> ast.Expression:
+    try:
+        return ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise JaxCalcError(f"syntax error in '{text.strip()}': {err.msg}; "
+                           "write a Python expression such as sin(x) + cos(x)") from None
+
+
+def _names(tree: ast.AST) -> tuple[list[str], set[str]]:
+    """Loaded names in order of first use, and the names used as the callee of a call."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Lambda):
+            bound.update(a.arg for a in node.args.args)
+        elif isinstance(node, ast.comprehension):
+            bound.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+    seen, called = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            called.add(node.func.id)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
+            if node.id not in seen:
+                seen.append(node.id)
+    return seen, called
+
+
+def resolve_function(text: str, namespace: dict, variables: list[str] | None = None) -> ResolvedFunction:
+    """Resolve ``text`` against the user's namespace; see the module docstring."""
+    text = text.strip()
+    if not text:
+        raise JaxCalcError("no function given: write e.g. sin(x) + cos(x), a name, or a lambda")
+    tree = _parse(text)
+    scope = {**math_namespace(), **namespace}
+    names, called = _names(tree)
+    known = lambda n: n in scope or hasattr(builtins, n)
+    if variables is None:
+        free = sorted(n for n in names if not known(n))
+    else:
+        free = list(variables)
+    unknown_calls = sorted(n for n in called if n in free or not known(n))
+    if unknown_calls:
+        raise JaxCalcError(f"unknown name '{unknown_calls[0]}': define it first, or use a "
+                           "jax.numpy function such as sin, exp, tanh")
+    code = compile(tree, "<expression>", "eval")
+    if not free:
+        try:
+            value = eval(code, dict(scope))
+        except Exception as err:  # the user's expression failed: say how, in one line
+            raise JaxCalcError(f"evaluating '{text}' failed: {type(err).__name__}: {err}") from None
+        if callable(value):
+            return ResolvedFunction(value, text, None)
+        # Data names such as x = 5 in the namespace: treat short variable-like names as variables.
+        free = sorted(n for n in names if _VARIABLE_NAME.match(n) and not callable(scope.get(n)))
+        if not free:
+            raise JaxCalcError(f"'{text}' is a value, not a function: write an expression in a "
+                               "variable (sin(x)), a lambda, or the name of a function")
+    free = tuple(free)
+    for name in free:
+        scope.pop(name, None)
+
+    def function(*values):
+        if len(values) != len(free):
+            raise TypeError(f"expected {len(free)} arguments ({', '.join(free)})")
+        return eval(code, {**scope, **dict(zip(free, values))})
+
+    function.__name__ = "expression"
+    function.__qualname__ = text
+    import inspect
+    function.__signature__ = inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in free])
+    return ResolvedFunction(function, text, free)
+
+
+def resolve_cell(cell: str, namespace: dict) -> ResolvedFunction:
+    """The function a cell defines: its last ``def``, or its last expression.
+
+    The cell runs in a copy of the namespace, so the user's variables are untouched.
+    """
+    try:
+        module = ast.parse(cell)
+    except SyntaxError as err:
+        raise JaxCalcError(f"syntax error in the cell, line {err.lineno}: {err.msg}") from None
+    if not module.body:
+        raise JaxCalcError("the cell is empty: define a function (def f(x): ...) or write an expression")
+    scratch = dict(namespace)
+    last = module.body[-1]
+    body = module.body[:-1] if isinstance(last, ast.Expr) else module.body
+    try:
+        exec(compile(ast.Module(body=body, type_ignores=[]), "<cell>", "exec"), scratch)
+    except Exception as err:
+        raise JaxCalcError(f"running the cell failed: {type(err).__name__}: {err}") from None
+    if isinstance(last, ast.Expr):
+        return resolve_function(ast.get_source_segment(cell, last) or ast.unparse(last), scratch)
+    defs = [s for s in module.body if isinstance(s, ast.FunctionDef)]
+    if not defs:
+        raise JaxCalcError("the cell defines no function: end it with a def or an expression")
+    name = defs[-1].name
+    return ResolvedFunction(scratch[name], name, None)
+
+
+def evaluate(text: str, namespace: dict, what: str) -> Any:
+    """Evaluate an option value (``--at pi/2``) in the user's namespace plus math names."""
+    try:
+        return eval(compile(_parse(text), "<option>", "eval"), {**math_namespace(), **namespace})
+    except JaxCalcError:
+        raise JaxCalcError(f"cannot read {what} '{text}': write a number or a Python expression") from None
+    except Exception as err:
+        raise JaxCalcError(f"cannot evaluate {what} '{text}': {type(err).__name__}: {err}") from None

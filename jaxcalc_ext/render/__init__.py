@@ -1,0 +1,1 @@
+"""Renderers: result data -> matplotlib figures, images, HTML. Imported only when drawing."""

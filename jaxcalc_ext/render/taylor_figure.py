@@ -1,0 +1,91 @@
+"""Draw a TaylorStudy: f against its Taylor polynomials, and the approximation error."""
+from __future__ import annotations
+
+import numpy as np
+
+from .figures import new_figure
+
+_COLORS = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+
+def draw_study(study, title: str, surface: bool = False):
+    if len(study.grid) == 1:
+        return _draw_line(study, title)
+    return _draw_surface(study, title) if surface else _draw_contours(study, title)
+
+
+def _draw_line(study, title):
+    fig = new_figure(7.5, 6.0)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    x = study.grid[0]
+    top.plot(x, study.values, color="black", lw=2.5, label=f"$f$: {title}")
+    for i, (n, t) in enumerate(sorted(study.approximations.items())):
+        color = _COLORS[i % len(_COLORS)]
+        top.plot(x, t, color=color, lw=1.5, ls="--", label=f"$T_{{{n}}}$")
+        bottom.semilogy(x, np.maximum(study.errors[n], 1e-300), color=color, lw=1.2, label=f"$|f - T_{{{n}}}|$")
+    x0 = float(np.atleast_1d(study.center)[0])
+    f0 = float(study.polynomials[study.orders[0]].monomial_coefficients[0])
+    top.plot([x0], [f0], "o", color="black", ms=6)
+    finite = study.values[np.isfinite(study.values)]
+    if finite.size:
+        lo, hi = finite.min(), finite.max()
+        pad = 0.25 * (hi - lo) if hi > lo else 1.0
+        top.set_ylim(lo - pad, hi + pad)
+    top.legend(loc="best", fontsize=8)
+    top.set_title(f"Taylor polynomials at $x_0 = {x0:g}$ ({study.dtype})")
+    top.grid(alpha=0.3)
+    bottom.set_ylabel("error")
+    bottom.set_xlabel(study.variables[0] if study.variables else "x")
+    errors = np.concatenate([np.ravel(e) for e in study.errors.values()])
+    errors = errors[np.isfinite(errors) & (errors > 0)]
+    if errors.size:
+        bottom.set_ylim(max(1e-17, errors.min()), errors.max() * 10)
+    bottom.grid(alpha=0.3, which="both")
+    bottom.legend(loc="best", fontsize=8)
+    return fig
+
+
+def _draw_contours(study, title):
+    order = study.orders[-1]
+    fig = new_figure(12.0, 3.8)
+    axes = fig.subplots(1, 3)
+    x, y = study.grid
+    approx = study.approximations[order]
+    vmin, vmax = np.nanmin(study.values), np.nanmax(study.values)
+    names = study.variables
+    for ax, data, label in [(axes[0], study.values, f"$f$: {title}"), (axes[1], approx, f"$T_{{{order}}}$")]:
+        levels = np.linspace(vmin, vmax, 21) if vmax > vmin else 20
+        cs = ax.contourf(x, y, np.clip(data, vmin, vmax), levels=levels, cmap="viridis")
+        ax.set_title(label, fontsize=10)
+        fig.colorbar(cs, ax=ax)
+    err = np.log10(np.maximum(study.errors[order], 1e-17))
+    cs = axes[2].contourf(x, y, err, levels=20, cmap="magma")
+    axes[2].set_title(f"$\\log_{{10}} |f - T_{{{order}}}|$", fontsize=10)
+    fig.colorbar(cs, ax=axes[2])
+    cx, cy = study.center
+    for ax in axes:
+        ax.plot([cx], [cy], "w*", ms=10, mec="black")
+        ax.set_xlabel(f"${names[0]}$")
+        ax.set_ylabel(f"${names[1]}$")
+    fig.suptitle(f"order {order} at ({cx:g}, {cy:g}), {study.dtype}")
+    return fig
+
+
+def _draw_surface(study, title):
+    fig = new_figure(11.0, 4.8)
+    x, y = study.grid
+    X, Y = np.meshgrid(x, y)
+    ax = fig.add_subplot(1, 2, 1, projection="3d")
+    vmin, vmax = np.nanmin(study.values), np.nanmax(study.values)
+    ax.plot_surface(X, Y, study.values, cmap="Greys", alpha=0.55, linewidth=0)
+    for i, (n, t) in enumerate(sorted(study.approximations.items())):
+        ax.plot_wireframe(X, Y, np.clip(t, vmin, vmax), color=_COLORS[i % len(_COLORS)],
+                          rstride=8, cstride=8, lw=0.8, label=f"$T_{{{n}}}$")
+    ax.set_title(f"$f$: {title}", fontsize=10)
+    ax.legend(fontsize=8)
+    ax2 = fig.add_subplot(1, 2, 2)
+    order = study.orders[-1]
+    cs = ax2.contourf(x, y, np.log10(np.maximum(study.errors[order], 1e-17)), levels=20, cmap="magma")
+    fig.colorbar(cs, ax=ax2)
+    ax2.set_title(f"$\\log_{{10}} |f - T_{{{order}}}|$", fontsize=10)
+    return fig
