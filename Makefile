@@ -24,7 +24,6 @@ test: $(STAMP_TEST)
 	$(PY) -m pytest
 
 demo: $(STAMP_DEMO)
-	$(PY) -m ipykernel install --user --name python3 > /dev/null
 	$(PY) -m jaxcalc_ext.tools.run_notebooks examples
 
 bench: $(STAMP_TEST)

@@ -52,7 +52,9 @@ class TaylorResult:
         return self._figure
 
     def latex_lines(self) -> list[str]:
-        name = ", ".join(self.study.variables)
+        from .taylor.format import latex_name
+
+        name = ", ".join(latex_name(v) for v in self.study.variables)
         return [f"T_{{{n}}}({name}) = {p.to_latex(max_terms=16)}" for n, p in sorted(self.polynomials.items())]
 
     def _repr_latex_(self) -> str:

@@ -71,6 +71,14 @@ def test_integer_pow_at_zero_is_exact_not_nan(x64):
     np.testing.assert_array_equal(c, [0, 0, 1, 1, 0, 0])
 
 
-def test_kink_gives_nan_beyond_the_value(x64):
-    c = np.asarray(taylor_coefficients(jnp.abs, 0.0, 3, method="taylor"))
-    assert c[0] == 0 and np.all(np.isnan(c[1:]))
+def test_kinks_follow_the_branch_taken_for_small_positive_t(x64):
+    np.testing.assert_array_equal(np.asarray(taylor_coefficients(jnp.abs, 0.0, 3)), [0, 1, 0, 0])
+    np.testing.assert_array_equal(np.asarray(taylor_coefficients(jnp.abs, 0.0, 3, direction=-1.0)), [0, 1, 0, 0])
+    np.testing.assert_array_equal(np.asarray(taylor_coefficients(jax.nn.relu, 0.0, 2)), [0, 1, 0])
+
+
+def test_cancelling_kinks_give_the_analytic_series(x64):
+    # softplus = logaddexp(x, 0) has max() and abs() kinks at 0 that cancel.
+    got = np.asarray(taylor_coefficients(jax.nn.softplus, 0.0, 20))
+    want = mp_taylor(lambda x: mpmath.log(1 + mpmath.exp(x)), 0.0, 20)
+    assert rel_err(got, want) < 1e-12

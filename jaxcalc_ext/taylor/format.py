@@ -48,7 +48,7 @@ def _monomial(exponent, variables, center) -> str:
     for power, name, i in zip(exponent, variables, range(len(variables))):
         if power == 0:
             continue
-        base = name
+        base = name = latex_name(name)
         if center is not None and float(center[i]) != 0.0:
             shift = float(center[i])
             base = f"\\left({name} {'-' if shift > 0 else '+'} {number(abs(shift), 6)}\\right)"

@@ -52,7 +52,21 @@ class TaylorPolynomial:
         return {e: self.monomial_coefficients[i] for i, e in enumerate(self.exponents)}
 
     def __call__(self, *points):
-        """Evaluate at points: univariate any array; multivariate ``(..., n)`` or one array per variable."""
+        """Evaluate at points: univariate any array; multivariate ``(..., n)`` or one array per variable.
+
+        Works under jit and vmap. Called eagerly on a float64 polynomial while JAX is
+        in float32 mode, it evaluates in a scoped float64 switch rather than truncate.
+        """
+        import jax
+
+        traced = any(isinstance(p, jax.core.Tracer) for p in points)
+        if (not traced and self.monomial_coefficients.dtype == np.float64
+                and not jax.config.jax_enable_x64):
+            with jax.enable_x64(True):
+                return self._evaluate(*points)
+        return self._evaluate(*points)
+
+    def _evaluate(self, *points):
         import jax.numpy as jnp
 
         coeffs = jnp.asarray(self.monomial_coefficients)
@@ -176,6 +190,7 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
         coeffs = np.asarray(taylor_coefficients(f, x0, order, method=method))
         names = tuple(variables or ("x",))
         _check_finite(coeffs, x0)
+        _check_two_sided(coeffs, np.asarray(taylor_coefficients(f, x0, order, direction=-1.0, method=method)), x0)
         return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
                                 coeffs, names, method)
     x0, _ = _as_point(x0, jnp.ones_like(jnp.asarray(x0, float)))
@@ -207,3 +222,14 @@ def _check_finite(coeffs: np.ndarray, x0) -> None:
     if not np.all(np.isfinite(coeffs)):
         raise JaxCalcError(f"the derivatives at x0 = {np.asarray(x0).tolist()} are not finite: f is "
                            "not differentiable there (a kink or a pole) or overflows; choose another point")
+
+
+def _check_two_sided(right: np.ndarray, left_reversed: np.ndarray, x0) -> None:
+    """At a kink the expansions for t -> 0+ and t -> 0- differ: then there is no Taylor polynomial."""
+    signs = (-1.0) ** np.arange(right.shape[0]).reshape((-1,) + (1,) * (right.ndim - 1))
+    left = left_reversed * signs
+    scale = np.maximum(np.abs(right), np.abs(right).max(initial=0.0) * 1e-9) + np.finfo(right.dtype).tiny
+    if np.any(np.abs(right - left) > 1e-6 * scale):
+        k = int(np.argmax(np.any((np.abs(right - left) > 1e-6 * scale).reshape(right.shape[0], -1), axis=1)))
+        raise JaxCalcError(f"f is not differentiable at x0 = {float(np.asarray(x0)):g}: its derivative of "
+                           f"order {k} differs from the left and from the right (a kink); choose another point")

@@ -305,38 +305,41 @@ TAYLOR_RULES["atan2"] = _atan2
 
 
 # ---------------------------------------------------------------- piecewise primitives
-def _not_analytic_where(tie, c):
-    """Coefficients beyond the value are undefined (NaN) where the function has a kink."""
-    order = c.shape[0] - 1
-    k = jnp.arange(order + 1).reshape((-1,) + (1,) * (c.ndim - 1))
-    return jnp.where(jnp.logical_and(tie, k > 0), jnp.nan, c)
+# At a kink (abs at 0, max at a tie) no two-sided series exists. We follow the branch
+# taken for small t > 0: the sign of a series near 0+ is the sign of its first nonzero
+# coefficient. This gives the exact one-sided expansion, and the exact two-sided one when
+# kinks cancel (logaddexp, hence softplus, at 0). taylor_polynomial compares both sides.
+def _sign_near_zero_plus(d):
+    """Sign of d(t) for small t > 0, per element: sign of the first nonzero coefficient."""
+    first = jnp.argmax(d != 0, axis=0)
+    return jnp.sign(jnp.take_along_axis(d, first[None], axis=0)[0])
 
 
 @_unary("abs")
-def _abs(u):                                     # |u| = sign(u_0) u; no series at u_0 = 0
-    return _not_analytic_where(u[0] == 0, jnp.sign(u[0]) * u)
+def _abs(u):                                     # |u| = sign(u(0+)) u
+    return _sign_near_zero_plus(u) * u
 
 
 def _chooser(pick_first: Callable):
-    """max/min: follow the operand the primal value picks; NaN beyond the value on ties."""
+    """max/min: follow the operand that wins for small t > 0."""
     def rule(prim, order, a, b, **params):
         dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (a, b)))
         ac, bc = _coeffs(a, order, dtype), _coeffs(b, order, dtype)
         ac, bc = jnp.broadcast_arrays(ac, bc)
-        chosen = jnp.where(pick_first(ac[0], bc[0]), ac, bc)
-        return Series(_not_analytic_where(ac[0] == bc[0], chosen))
+        return Series(jnp.where(pick_first(_sign_near_zero_plus(ac - bc)), ac, bc))
     return rule
 
 
-TAYLOR_RULES["max"] = _chooser(lambda a, b: a > b)
-TAYLOR_RULES["min"] = _chooser(lambda a, b: a < b)
+TAYLOR_RULES["max"] = _chooser(lambda s: s >= 0)
+TAYLOR_RULES["min"] = _chooser(lambda s: s <= 0)
 
 
 def _clamp(prim, order, lo, x, hi, **params):
     dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (lo, x, hi)))
     lo, x, hi = (_coeffs(v, order, dtype) for v in (lo, x, hi))
     lo, x, hi = jnp.broadcast_arrays(lo, x, hi)
-    return Series(jnp.where(x[0] < lo[0], lo, jnp.where(x[0] > hi[0], hi, x)))
+    below, above = _sign_near_zero_plus(x - lo) < 0, _sign_near_zero_plus(x - hi) > 0
+    return Series(jnp.where(below, lo, jnp.where(above, hi, x)))
 
 
 TAYLOR_RULES["clamp"] = _clamp

@@ -1,0 +1,39 @@
+"""Write the example notebooks (unexecuted) from the cell sources below: `python tools/make_notebooks.py`."""
+import pathlib
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def notebook(name, cells):
+    nb = new_notebook(cells=[new_markdown_cell(c[3:]) if c.startswith("md:") else new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(HERE / name))
+
+
+TAYLOR = [
+    "md:# Taylor polynomials with `%taylor`\n\nLoad the extension; every magic computes in float64 without touching `jax.config`.",
+    "%load_ext jaxcalc_ext\nimport jax, jax.numpy as jnp, numpy as np\nimport jaxcalc_ext as jc",
+    "md:## MML figure 5.4: $\\sin x + \\cos x$ at 0, orders 1, 2, 5, 10",
+    "mml = %taylor sin(x) + cos(x) --at 0 --order 1,2,5,10 --range -4 4\nmml",
+    "md:The result object keeps everything: coefficients, polynomials, errors.",
+    "print(mml.dtype, mml.coefficients[:6])\nprint({n: f'{e:.3g}' for n, e in mml.max_errors.items()})",
+    "md:## tanh and its first six derivatives\n\n`jc.derivatives` returns $f, f', \\dots, f^{(6)}$ in one Taylor-mode pass; `vmap` evaluates it on a grid.",
+    "import matplotlib.pyplot as plt\nwith jc.float64_scope():\n    xs = jnp.linspace(-7, 7, 400)\n    ds = jax.vmap(lambda x: jc.derivatives(jnp.tanh, x, 6))(xs)\nfig, ax = plt.subplots(figsize=(8, 4))\nfor k in range(7):\n    ax.plot(xs, ds[:, k], label=f\"$\\\\tanh^{{({k})}}$\")\nax.legend(ncol=4, fontsize=8); ax.set_title('tanh and its first six derivatives'); plt.show()",
+    "md:## The textbook's figure: $\\sin w$ at $w_0 = 1$, orders 1 to 4",
+    "%taylor sin(w) --at 1 --order 1,2,3,4 --range -2 4",
+    "md:## MML example 5.15: $g(x, y) = x^2 + 2xy + y^3$ at $(1, 2)$\n\nThe quadratic approximation in closed form is $x^2 + 6y^2 - 12y + 2xy + 8$.",
+    "g = %taylor x**2 + 2*x*y + y**3 --at 1,2 --order 2\ng",
+    "T2 = g.polynomials[2]\npoints = jnp.array([[1.0, 2.0], [2.0, 3.0], [4.2, 3.7], [2.8, 1.3], [10.2, 21], [-5.1, 2.3], [-3.4, -2.5]])\nclosed_form = lambda x, y: x**2 + 6*y**2 - 12*y + 2*x*y + 8\nprint('T2        ', np.round(np.asarray(T2(points)), 6))\nprint('closed form', np.round(np.asarray(closed_form(points[:, 0], points[:, 1])), 6))",
+    "md:## Ackley's function: the quadratic model's error shrinks like $s^3$",
+    "def ackley(x):\n    d = x.size\n    return (-20 * jnp.exp(-0.2 * jnp.sqrt(jnp.sum(x**2) / d))\n            - jnp.exp(jnp.sum(jnp.cos(2 * jnp.pi * x)) / d) + 20 + jnp.e)\n\nwith jc.float64_scope():\n    x0, u = jax.random.normal(jax.random.key(0), (2, 3))\n    conv = jc.convergence_order(ackley, x0, 2, direction=u)\nconv",
+    "md:## A function of two variables as a surface: $\\sin w_1$ near the origin",
+    "%taylor sin(w1) --vars w1,w2 --at 0.5,0.5 --order 1,2 --range -2 3 --surface",
+    "md:## `%%taylor`: the cell defines the function",
+    "%%taylor --at 0.5 --order 3,7 --range -2 3\ndef bump(x):\n    return jnp.exp(-x**2) * jnp.cos(3 * x) + jax.nn.softplus(x)",
+]
+
+if __name__ == "__main__":
+    notebook("taylor.ipynb", TAYLOR)
