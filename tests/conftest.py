@@ -1,7 +1,6 @@
 import os
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 import jax
 import pytest

@@ -26,7 +26,7 @@ TAYLOR = [
     "%taylor sin(w) --at 1 --order 1,2,3,4 --range -2 4",
     "md:## MML example 5.15: $g(x, y) = x^2 + 2xy + y^3$ at $(1, 2)$\n\nThe quadratic approximation in closed form is $x^2 + 6y^2 - 12y + 2xy + 8$.",
     "g = %taylor x**2 + 2*x*y + y**3 --at 1,2 --order 2\ng",
-    "T2 = g.polynomials[2]\npoints = jnp.array([[1.0, 2.0], [2.0, 3.0], [4.2, 3.7], [2.8, 1.3], [10.2, 21], [-5.1, 2.3], [-3.4, -2.5]])\nclosed_form = lambda x, y: x**2 + 6*y**2 - 12*y + 2*x*y + 8\nprint('T2        ', np.round(np.asarray(T2(points)), 6))\nprint('closed form', np.round(np.asarray(closed_form(points[:, 0], points[:, 1])), 6))",
+    "T2 = g.polynomials[2]\npoints = np.array([[1.0, 2.0], [2.0, 3.0], [4.2, 3.7], [2.8, 1.3], [10.2, 21], [-5.1, 2.3], [-3.4, -2.5]])\nclosed_form = lambda x, y: x**2 + 6*y**2 - 12*y + 2*x*y + 8\nprint('T2         ', np.round(np.asarray(T2(points)), 6))  # evaluated in float64\nprint('closed form', np.round(np.asarray(closed_form(points[:, 0], points[:, 1])), 6))",
     "md:## Ackley's function: the quadratic model's error shrinks like $s^3$",
     "def ackley(x):\n    d = x.size\n    return (-20 * jnp.exp(-0.2 * jnp.sqrt(jnp.sum(x**2) / d))\n            - jnp.exp(jnp.sum(jnp.cos(2 * jnp.pi * x)) / d) + 20 + jnp.e)\n\nwith jc.float64_scope():\n    x0, u = jax.random.normal(jax.random.key(0), (2, 3))\n    conv = jc.convergence_order(ackley, x0, 2, direction=u)\nconv",
     "md:## A function of two variables as a surface: $\\sin w_1$ near the origin",

@@ -1,0 +1,29 @@
+"""A real in-process IPython shell with rich display formatters, for magic tests."""
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+
+def make_shell():
+    shell = InteractiveShell.instance()
+    shell.display_formatter.active_types = shell.display_formatter.format_types
+    shell.run_line_magic("load_ext", "jaxcalc_ext")
+    return shell
+
+
+def run_cell_ok(shell, code):
+    result = shell.run_cell(code, store_history=False)
+    result.raise_error()
+    return result.result
+
+
+def usage_error(shell, code) -> str:
+    """Run code that must fail with a one-line UsageError; return its message."""
+    result = shell.run_cell(code, store_history=False)
+    err = result.error_in_exec or result.error_before_exec
+    assert isinstance(err, UsageError), f"expected UsageError, got {err!r}"
+    message = str(err)
+    assert "\n" not in message and message
+    return message

@@ -1,0 +1,92 @@
+"""%taylor / %%taylor in a real IPython shell: results, MIME bundles, and one-line errors."""
+import jax
+import numpy as np
+import pytest
+
+from ipython_shell import make_shell, run_cell_ok, usage_error
+
+
+@pytest.fixture(scope="module")
+def shell():
+    return make_shell()
+
+
+def test_load_ext_twice_is_harmless(shell):
+    shell.run_line_magic("load_ext", "jaxcalc_ext")
+    assert "taylor" in shell.magics_manager.magics["line"]
+    assert "taylor" in shell.magics_manager.magics["cell"]
+
+
+def test_mml_figure_5_4(shell):
+    r = run_cell_ok(shell, "r = %taylor sin(x) + cos(x) --at 0 --order 1,2,5,10 --range -4 4\nr")
+    assert r.orders == [1, 2, 5, 10] and r.dtype == "float64"
+    assert r.polynomials[2].to_latex() == "-0.5 x^{2} + x + 1"
+    # T_10 on [-4, 4]: the remainder is bounded by 4^11 / 11! * sqrt(2) (Lagrange), about 0.15.
+    assert 0.05 < r.max_errors[10] < 4 ** 11 / 39916800 * 2 ** 0.5
+    assert len(r.figure.axes) == 2
+    data, _ = shell.display_formatter.format(r)
+    assert {"image/png", "text/html", "text/latex", "text/plain"} <= set(data)
+    assert data["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "T_{10}" in data["text/latex"] and "<img" in data["text/html"]
+    assert "float64" in data["text/plain"]
+    assert jax.config.jax_enable_x64 is False
+
+
+def test_two_variables_seed_closed_form(shell):
+    r = run_cell_ok(shell, "%taylor x**2 + 2*x*y + y**3 --at 1,2 --order 2")
+    assert r.polynomials[2].to_latex() == "x^{2} + 2 x y + 6 y^{2} - 12 y + 8"
+    assert len(r.figure.axes) >= 3  # f, T_2 and the error, with colour bars
+
+
+def test_names_lambdas_dotted_names_and_cells(shell):
+    shell.user_ns["my_f"] = lambda x: x ** 3
+    r = run_cell_ok(shell, "%taylor my_f --at 1 --order 3")
+    np.testing.assert_allclose(np.asarray(r.coefficients), [1, 3, 3, 1], rtol=1e-14)
+    r = run_cell_ok(shell, "%taylor jnp.exp --at 0 --order 4")
+    np.testing.assert_allclose(np.asarray(r.coefficients), [1, 1, 1 / 2, 1 / 6, 1 / 24], rtol=1e-14)
+    r = run_cell_ok(shell, "%taylor lambda t: 1/(1-t) --at 0 --order 5 --range -0.5 0.5")
+    np.testing.assert_allclose(np.asarray(r.coefficients), np.ones(6), rtol=1e-14)
+    r = run_cell_ok(shell, "%%taylor --at 0 --order 3\nimport jax.numpy as jnp\ndef h(x):\n    return jnp.sinh(x)\n")
+    np.testing.assert_allclose(np.asarray(r.coefficients), [0, 1, 0, 1 / 6], atol=1e-15)
+    assert "h" not in shell.user_ns  # the cell ran in a scratch namespace
+
+
+def test_help_is_complete(shell):
+    doc = shell.magics_manager.magics["line"]["taylor"].__doc__
+    for option in ["--at", "--order", "--range", "--points", "--method", "--float32"]:
+        assert option in doc
+
+
+BAD_INPUT = [
+    ("%taylor sinn(x) --at 0", "unknown name 'sinn'"),
+    ("%taylor sin(x --at 0", "syntax error"),
+    ("%taylor sin(x) --at 0 --order -1", "order must be >= 0"),
+    ("%taylor sin(x) --at 0 --order 5000", "too large"),
+    ("%taylor sin(x) --at 0 --range 2 1", "empty"),
+    ("%taylor log(x) --at -1", "domain"),
+    ("%taylor abs(x) --at 0", "not differentiable"),
+    ("%taylor x*y --at 1", "2 arguments"),
+    ("%taylor sin(x) --at nan", "finite"),
+    ("%taylor np_user_f --at 0.5", "NumPy"),
+    ("%taylor if_user_f --at 0.5", "control flow"),
+    ("%taylor vec_f --at 0.5", "scalar"),
+    ("%taylor sin(x) --order 2", "--at"),
+    ("%taylor sin(x) --at 0 --order two", "whole numbers"),
+]
+
+
+@pytest.mark.parametrize("line,expected", BAD_INPUT, ids=[b[1] for b in BAD_INPUT])
+def test_bad_input_is_a_one_line_usage_error_and_nothing_is_lost(shell, line, expected):
+    import numpy
+
+    shell.user_ns.update(
+        np_user_f=lambda x: numpy.sin(x),
+        if_user_f=lambda x: x if x > 0 else -x,
+        vec_f=lambda x: jax.numpy.stack([x, x]),
+        keep_me=[1, 2, 3],
+    )
+    before_x64 = jax.config.jax_enable_x64
+    message = usage_error(shell, line)
+    assert expected in message
+    assert shell.user_ns["keep_me"] == [1, 2, 3]
+    assert jax.config.jax_enable_x64 == before_x64

@@ -1,0 +1,74 @@
+"""End to end: the example notebooks and an error notebook in a real Jupyter kernel (nbclient)."""
+import pathlib
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from jaxcalc_ext.tools.run_notebooks import execute_notebook
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def outputs(cell):
+    return [o for o in cell.outputs if o.output_type in ("execute_result", "display_data")]
+
+
+def find_cell(nb, needle):
+    return next(c for c in nb.cells if c.cell_type == "code" and needle in c.source)
+
+
+@pytest.fixture(scope="module")
+def taylor_notebook():
+    return execute_notebook(EXAMPLES / "taylor.ipynb")
+
+
+def test_taylor_notebook_figures_and_formulas(taylor_notebook):
+    nb = taylor_notebook
+    mml = outputs(find_cell(nb, "--order 1,2,5,10"))
+    assert len(mml) == 1  # the figure appears exactly once
+    data = mml[0].data
+    assert {"image/png", "text/html", "text/latex"} <= set(data)
+    assert "T_{10}" in data["text/latex"] and "float64" in data["text/html"]
+    g = outputs(find_cell(nb, "x**2 + 2*x*y + y**3"))[0].data
+    assert "x^{2} + 2 x y + 6 y^{2} - 12 y + 8" in g["text/latex"]
+
+
+def test_taylor_notebook_seed_numbers(taylor_notebook):
+    nb = taylor_notebook
+    text = "".join(o.get("text", "") for o in find_cell(nb, "closed_form =").outputs)
+    for value in ["13.", "42.", "94.46", "17.66", "2934.44", "14.69", "104.06"]:
+        assert text.count(value) >= 2, value  # ours and the closed form
+    ackley = outputs(find_cell(nb, "convergence_order"))[0].data["text/plain"]
+    assert "fitted order 2.99" in ackley or "fitted order 3.00" in ackley
+    tanh = outputs(find_cell(nb, "six derivatives"))
+    assert tanh and "image/png" in tanh[0].data
+    assert outputs(find_cell(nb, "--surface"))[0].data["image/png"]
+    assert "bump" in outputs(find_cell(nb, "%%taylor"))[0].data["text/plain"]
+
+
+def test_errors_in_a_real_kernel_are_one_line_and_the_kernel_lives_on(tmp_path):
+    cells = [
+        "%load_ext jaxcalc_ext\nimport jax, numpy\nkeep = 41",
+        "%taylor sinn(x) --at 0",
+        "%taylor sin(x --at 0",
+        "def bad(x):\n    return numpy.sin(x)",
+        "%taylor bad --at 0.5",
+        "%taylor abs(x) --at 0",
+        "%taylor sin(x) --at 0 --order 99999",
+        "print(keep + 1, jax.config.jax_enable_x64)",
+    ]
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "errors.ipynb"
+    nbformat.write(nb, str(path))
+    done = execute_notebook(path, allow_errors=True)
+    # IPython shows a UsageError as one line on stderr: no traceback output at all.
+    assert not [o for c in done.cells for o in c.outputs if o.output_type == "error"]
+    messages = [o.text for c in done.cells for o in c.outputs
+                if o.output_type == "stream" and o.name == "stderr" and o.text.startswith("UsageError")]
+    assert len(messages) == 5
+    for text in messages:
+        assert text.count("\n") == 1
+    assert "unknown name 'sinn'" in messages[0] and "NumPy" in messages[2]
+    assert done.cells[-1].outputs[0].text == "42 False\n"
