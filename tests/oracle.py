@@ -41,3 +41,16 @@ def rel_err(got, want):
     scale = np.maximum(size, np.maximum(padded[:-2], padded[2:]))
     scale = np.where(scale > 0, scale, 1.0)  # all-zero neighbourhood: absolute error
     return float(np.max(np.abs(got - want) / scale))
+
+
+def disc_err(got, want, radius):
+    """Error of the polynomial on the disc |x - x0| <= radius, relative to its size there.
+
+    Compares ``c_k r^k`` (the coefficients of f(x0 + r s)); the measure for compositions,
+    whose tiny high-order coefficients come from cancellation between much larger
+    intermediate ones and so carry float64 noise far above their own size.
+    """
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    weights = float(radius) ** np.arange(len(want))
+    size = np.max(np.abs(want) * weights)
+    return float(np.max(np.abs(got - want) * weights) / (size if size > 0 else 1.0))

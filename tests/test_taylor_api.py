@@ -10,7 +10,7 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import jaxcalc_ext as jc
-from oracle import mp_taylor, rel_err
+from oracle import disc_err, mp_taylor, rel_err
 
 
 def test_mml_figure_5_4_coefficients_are_the_closed_form(x64):
@@ -175,6 +175,8 @@ def test_random_compositions_match_mpmath(tree, x0):
     mp_table = ({k: v[1] for k, v in UNARY.items()}, {k: v[1] for k, v in BINARY.items()})
     with jax.enable_x64(True):
         got = np.asarray(jc.taylor_coefficients(build(tree, jax_table), x0, 30, method="taylor"))
-    # radius 0.2 keeps the circle inside the analytic disc of every composition here
+    # radius 0.2 keeps the oracle's circle inside the analytic disc of every composition here
     want = mp_taylor(build(tree, mp_table), x0, 30, radius=0.2)
-    assert rel_err(got, want) < 1e-10, tree
+    # per coefficient where float64 can resolve it (low orders), on the disc for all 31
+    assert rel_err(got[:13], want[:13]) < 1e-10, tree
+    assert disc_err(got, want, radius=0.5) < 1e-13, tree

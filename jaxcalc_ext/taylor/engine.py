@@ -38,22 +38,30 @@ def check_order(order: Any) -> int:
 
 
 def _as_point(x0: Any, direction: Any):
-    """x0 and the direction as float arrays of one dtype (float64 where JAX allows it)."""
+    """x0 and the direction as float arrays of one dtype (float64 where JAX allows it).
+
+    Concrete inputs stay NumPy arrays (no device round trip per call); JAX arrays and
+    tracers stay what they are, so the API works under jit and vmap.
+    """
+    import jax
     import jax.numpy as jnp
 
+    xp = jnp if isinstance(x0, jax.Array) else np
     try:
-        x0 = jnp.asarray(x0)
-    except TypeError as err:
+        x0 = xp.asarray(x0)
+    except (TypeError, ValueError) as err:
         raise JaxCalcError(f"cannot use {x0!r} as a point: {err}") from None
-    if not jnp.issubdtype(x0.dtype, jnp.inexact):
+    if not jnp.issubdtype(x0.dtype, jnp.inexact) or (xp is np and x0.dtype == np.float64):
+        # Python floats, NumPy float64 and integers take JAX's default float (float64 under x64).
         x0 = x0.astype(jnp.result_type(float))
     if direction is None:
         if x0.ndim:
             raise JaxCalcError(
                 f"x0 has shape {x0.shape}: give a direction of the same shape "
                 "(or use taylor_polynomial for the full multivariate polynomial)")
-        direction = jnp.ones_like(x0)
-    direction = jnp.asarray(direction, x0.dtype)
+        direction = xp.ones_like(x0)
+    dxp = jnp if isinstance(direction, jax.Array) or xp is jnp else np
+    direction = dxp.asarray(direction, x0.dtype)
     if direction.shape != x0.shape:
         raise JaxCalcError(f"the direction has shape {direction.shape} but x0 has shape {x0.shape}")
     return x0, direction

@@ -60,16 +60,24 @@ def derivative(x: jax.Array) -> jax.Array:
     return jnp.concatenate([scaled, jnp.zeros_like(x[:1])], axis=0)
 
 
+def _toeplitz_indices(n: int):
+    """Gather indices into ``[0]*(n-1) + x`` giving ``x_{k-m}`` below the diagonal and 0 above."""
+    import numpy as np
+
+    return (n - 1) + np.arange(n)[:, None] - np.arange(n)[None, :]
+
+
 def toeplitz(x: jax.Array) -> jax.Array:
     """Lower-triangular Toeplitz matrices of x: ``T[..., k, m] = x_{k-m}`` for m <= k, else 0.
 
-    The batch axes come first: the result has shape ``(*shape, K+1, K+1)``.
+    The batch axes come first: the result has shape ``(*shape, K+1, K+1)``. One pad and one
+    gather with constant indices, so the traced program stays small.
     """
     n = x.shape[0]
-    offsets = jnp.arange(n)[:, None] - jnp.arange(n)[None, :]
-    gathered = x[jnp.clip(offsets, 0, n - 1)]  # (K+1, K+1, *shape)
-    mask = _bcast(offsets >= 0, gathered.ndim - 1)
-    gathered = jnp.where(mask, gathered, jnp.zeros((), x.dtype))
+    padded = jnp.concatenate([jnp.zeros((n - 1,) + x.shape[1:], x.dtype), x], axis=0)
+    gathered = padded[_toeplitz_indices(n)]  # (K+1, K+1, *shape)
+    if x.ndim == 1:
+        return gathered
     return jnp.moveaxis(gathered, (0, 1), (-2, -1))
 
 
@@ -104,28 +112,32 @@ def solve_linear_ode(y0: jax.Array, a: jax.Array | None, b: jax.Array | None,
     Matching the coefficient of t^(k-1) for k = 1..K gives one lower-triangular
     system: ``sum_m a_{k-m} m y_m - sum_m b_{k-1-m} y_m = c_{k-1}``, with row 0 ``y_0 = y0``.
     """
+    import numpy as np
+
     order = like.shape[0] - 1
     dtype = jnp.result_type(like, y0)
     shape = like.shape[1:]
-    eye = jnp.eye(order + 1, dtype=dtype)
-    m = jnp.arange(order + 1).astype(dtype)
+    m = np.arange(order + 1, dtype=float)
+    # Row 0 pins the value (y_0 = y0): identity there, the recurrence below it.
+    row0 = np.zeros((order + 1, order + 1))
+    row0[0, 0] = 1.0
+    below = (np.arange(order + 1) > 0)[:, None].astype(float)
     if a is None:
-        matrix = jnp.broadcast_to(eye * m, shape + eye.shape)
+        matrix = jnp.asarray(np.diag(m) * below + row0, dtype)
     else:
-        matrix = toeplitz(jnp.broadcast_to(a, like.shape).astype(dtype)) * m
+        matrix = toeplitz(jnp.broadcast_to(a, like.shape).astype(dtype)) * jnp.asarray(m * below, dtype) \
+            + jnp.asarray(row0, dtype)
     if b is not None:
-        tb = toeplitz(jnp.broadcast_to(b, like.shape).astype(dtype))
-        shifted = jnp.concatenate([jnp.zeros_like(tb[..., :1, :]), tb[..., :-1, :]], axis=-2)
-        matrix = matrix - shifted
-    # Row 0 pins the value: y_0 = y0.
-    row0 = jnp.zeros(order + 1, dtype).at[0].set(1)
-    matrix = matrix.at[..., 0, :].set(row0)
+        # sum_m b_{k-1-m} y_m: the Toeplitz matrix of b shifted down one row (row 0 gets zeros).
+        b_shifted = jnp.concatenate([jnp.zeros_like(like[:1], dtype=dtype),
+                                     jnp.broadcast_to(b, like.shape).astype(dtype)[:-1]], axis=0)
+        matrix = matrix - toeplitz(b_shifted)
+    y0 = jnp.broadcast_to(y0, shape).astype(dtype)[None]
     if c is None:
-        rhs = jnp.zeros((order + 1,) + shape, dtype)
+        rhs = jnp.concatenate([y0, jnp.zeros((order,) + shape, dtype)], axis=0)
     else:
-        c = jnp.broadcast_to(c, like.shape).astype(dtype)
-        rhs = jnp.concatenate([jnp.zeros_like(c[:1]), c[:-1]], axis=0)
-    rhs = rhs.at[0].set(jnp.broadcast_to(y0, shape).astype(dtype))
+        rhs = jnp.concatenate([y0, jnp.broadcast_to(c, like.shape).astype(dtype)[:-1]], axis=0)
+    matrix = jnp.broadcast_to(matrix, shape + matrix.shape[-2:])
     return solve_lower(matrix, rhs)
 
 

@@ -1,0 +1,99 @@
+"""Cold and steady cost of Taylor coefficients vs the order, for our engine, jet and nested jvp.
+
+Each cold time is measured in a fresh subprocess (trace + compile + first run, after JAX's
+backend is warmed by a trivial op, so the runtime's own start-up is not counted); steady time
+is the median over repeated calls of the compiled function. Targets (issue 4) are checked as
+ratios within this one run, never as absolute times in a unit test:
+
+    python benchmarks/taylor_order.py [--orders 5,10,20,30,50,100] [--plot docs/taylor_order.png]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+FUNCTION = "lambda x: jnp.sin(x) + jnp.cos(x) * jnp.exp(-x**2 / 4) + jnp.tanh(x)"
+CHILD = r"""
+import json, sys, time, statistics
+import jax, jax.numpy as jnp
+jax.config.update("jax_enable_x64", True)
+jnp.zeros(1).block_until_ready()              # warm the backend: not part of the cold cost
+from jaxcalc_ext import taylor_coefficients
+f = {function}
+method, order = sys.argv[1], int(sys.argv[2])
+t0 = time.perf_counter()
+c = taylor_coefficients(f, 0.5, order, method=method).block_until_ready()
+cold = time.perf_counter() - t0
+times = []
+for _ in range(200 if method == "taylor" else 20):
+    t0 = time.perf_counter()
+    taylor_coefficients(f, 0.5, order, method=method).block_until_ready()
+    times.append(time.perf_counter() - t0)
+print(json.dumps({{"cold": cold, "steady": statistics.median(times), "last": float(c[-1])}}))
+"""
+
+
+def measure(method: str, order: int, timeout: float):
+    code = CHILD.format(function=FUNCTION)
+    try:
+        out = subprocess.run([sys.executable, "-c", code, method, str(order)], capture_output=True,
+                             text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", default="5,10,20,30,50,100")
+    parser.add_argument("--timeout", type=float, default=60.0, help="give up on one run after this (s)")
+    parser.add_argument("--plot", default=None, help="write a log-log plot of cold time vs order here")
+    args = parser.parse_args(argv)
+    orders = [int(k) for k in args.orders.split(",")]
+    results: dict[str, dict[int, dict | None]] = {m: {} for m in ("taylor", "jet", "nested")}
+    given_up = set()
+    print(f"function: {FUNCTION}, at x0 = 0.5, float64")
+    print(f"{'K':>4} | {'taylor cold':>11} {'steady':>9} | {'jet cold':>9} {'steady':>9} | {'nested cold':>11} {'steady':>9}")
+    for k in orders:
+        row = []
+        for method in results:
+            r = None if method in given_up else measure(method, k, args.timeout)
+            if r is None:
+                given_up.add(method)  # slower orders only get slower
+            results[method][k] = r
+            row.append(f"{r['cold']:9.3f} s {r['steady'] * 1e6:7.0f} us" if r else f"{'> ' + str(int(args.timeout)) + ' s':>11} {'-':>9}")
+        print(f"{k:>4} | " + " | ".join(row), flush=True)
+    ours = results["taylor"]
+    print("\ntargets (issue 4):")
+    if 50 in ours and ours[50]:
+        print(f"  cold at K=50: {ours[50]['cold']:.3f} s (target <= 0.25 s)")
+    if 30 in ours and ours[30] and results["jet"].get(30):
+        ratio = ours[30]["cold"] / results["jet"][30]["cold"]
+        print(f"  cold ours/jet at K=30: {ratio:.4f} (target <= 0.05)")
+    elif 30 in ours and ours[30]:
+        print(f"  cold ours/jet at K=30: jet took more than {args.timeout:.0f} s")
+    if ours.get(100) and ours.get(5):
+        print(f"  cold K=100 / K=5: {ours[100]['cold'] / ours[5]['cold']:.2f} (target <= 2)")
+    worst = max(r["steady"] for k, r in ours.items() if r and k <= 50)
+    print(f"  steady, worst up to K=50: {worst * 1e6:.0f} us (target <= 50 us)")
+    if args.plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for method, marker in zip(results, "osd"):
+            ks = [k for k in orders if results[method].get(k)]
+            ax.loglog(ks, [results[method][k]["cold"] for k in ks], marker=marker, label=method)
+        ax.set_xlabel("order K"); ax.set_ylabel("cold time: trace + compile + run (s)")
+        ax.set_title("Taylor coefficients: cost vs order"); ax.legend(); ax.grid(alpha=0.3, which="both")
+        fig.tight_layout(); fig.savefig(args.plot, dpi=100)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
