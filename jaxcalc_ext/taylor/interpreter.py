@@ -25,14 +25,11 @@ from jax import lax
 from jax.extend import core as jcore
 
 from ..errors import UnsupportedPrimitiveError
+from ..jaxpr_tools import call_body
 from .rules import TAYLOR_RULES
 from .series import Series, constant_series
 
 Value = Any
-
-# Parameter names under which call-like primitives keep their body.
-_BODY_PARAMS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
-
 
 def _is_inexact(aval) -> bool:
     return jnp.issubdtype(aval.dtype, jnp.inexact)
@@ -83,27 +80,11 @@ def _apply(eqn, invals: list[Value]):
     control = _CONTROL_FLOW.get(prim.name)
     if control is not None:
         return control(eqn, order, invals)
-    body = _call_body(params, len(invals))
+    body = call_body(params, len(invals))
     if body is not None:
         outs = eval_jaxpr_series(body.jaxpr, body.consts, invals)
         return outs if prim.multiple_results else outs[0]
     raise UnsupportedPrimitiveError(prim.name)
-
-
-def _closed(jaxpr) -> jcore.ClosedJaxpr:
-    return jaxpr if isinstance(jaxpr, jcore.ClosedJaxpr) else jcore.ClosedJaxpr(jaxpr, ())
-
-
-def _call_body(params: dict, n_inputs: int):
-    """The body of a call-like primitive: its one sub-jaxpr taking exactly our inputs."""
-    for key in _BODY_PARAMS:
-        if key in params:
-            body = params[key]
-            if isinstance(body, (jcore.Jaxpr, jcore.ClosedJaxpr)):
-                body = _closed(body)
-                if len(body.jaxpr.invars) == n_inputs:
-                    return body
-    return None
 
 
 # ---------------------------------------------------------------- control flow

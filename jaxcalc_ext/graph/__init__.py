@@ -1,0 +1,1 @@
+"""Computation graphs of JAX programs: build (jaxpr -> model), annotate, DOT text, render."""

@@ -1,0 +1,75 @@
+"""DOT text for a ComputationGraph: styles by node kind, escaping of every user string.
+
+>>> quote('say "hi"\\\\')
+'"say \\\\"hi\\\\"\\\\\\\\"'
+"""
+from __future__ import annotations
+
+from .format import format_value
+
+STYLE = {
+    "input": 'shape=box, style="rounded,filled", fillcolor="#d9d9d9"',
+    "const": 'shape=box, style="rounded,filled,dashed", fillcolor="#eeeeee"',
+    "literal": 'shape=plaintext, fontsize=10, fontcolor="#555555"',
+    "op": 'shape=box, style="rounded,filled", fillcolor="#fff2b3"',
+    "output": 'shape=box, style="rounded,filled", fillcolor="#b8e6b8"',
+    "loop-input": 'shape=box, style="rounded,dashed"',
+}
+BACKWARD_FILL = "#c6dbef"
+ADJOINT_COLOR = "#b2182b"
+
+
+def quote(text: str) -> str:
+    """A DOT double-quoted string; backslashes and quotes escaped, newlines as \\n."""
+    text = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def node_label(node, values: bool, adjoints: bool) -> str:
+    lines = [node.label + (f" × {node.repeat}" if node.repeat > 1 else "")]
+    if node.detail:
+        lines.append(node.detail)
+    if node.aval and node.kind != "literal":
+        lines.append(node.aval)
+    if values and node.value is not None:
+        lines.append(f"= {format_value(node.value)}")
+    if adjoints and node.kind not in ("literal", "loop-input") and node.adjoint is not None:
+        lines.append(f"adjoint {format_value(node.adjoint)}")
+    return "\n".join(lines)
+
+
+def graph_to_dot(graph) -> str:
+    out = ["digraph computation {",
+           f"  rankdir={graph.rankdir if graph.rankdir in ('LR', 'TB', 'RL', 'BT') else 'LR'};",
+           '  node [fontname="Helvetica", fontsize=11];',
+           '  edge [color="#555555", arrowsize=0.7];']
+    if graph.title:
+        out.append(f"  label={quote(graph.title)}; labelloc=t; fontname=\"Helvetica\";")
+    children: dict = {}
+    for n in graph.nodes:
+        children.setdefault(n.cluster, []).append(n)
+    sub: dict = {}
+    for c in graph.clusters.values():
+        sub.setdefault(c.parent, []).append(c)
+
+    def emit(cluster_id, indent):
+        pad = "  " * indent
+        for n in children.get(cluster_id, []):
+            style = STYLE.get(n.kind, STYLE["op"])
+            if n.kind == "op" and n.phase == "backward":
+                style = style.replace("#fff2b3", BACKWARD_FILL)
+            extra = ""
+            if graph.adjoints and n.adjoint is not None and n.kind in ("op", "input", "output"):
+                extra = f", color={quote(ADJOINT_COLOR)}"
+            out.append(f"{pad}{quote(n.id)} [label={quote(node_label(n, graph.values, graph.adjoints))}, {style}{extra}];")
+        for c in sub.get(cluster_id, []):
+            out.append(f"{pad}subgraph {quote('cluster_' + c.id)} {{")
+            out.append(f"{pad}  label={quote(c.label)}; style=\"rounded,dashed\"; color=\"#888888\";")
+            emit(c.id, indent + 1)
+            out.append(f"{pad}}}")
+
+    emit(None, 1)
+    for a, b in graph.edges:
+        out.append(f"  {quote(a)} -> {quote(b)};")
+    out.append("}")
+    return "\n".join(out)

@@ -1,0 +1,74 @@
+"""Small helpers over jaxprs shared by the Taylor interpreter, the graph builder and %jaxpr.
+
+Sub-jaxprs are found through ``jax.extend.core.jaxprs_in_params`` and by the shape of a
+primitive's params, never by primitive names (which change between JAX releases).
+
+>>> import jax, jax.numpy as jnp
+>>> closed = jax.make_jaxpr(lambda x: jax.nn.relu(x) * 2)(1.0)
+>>> [call_name(e) for e in closed.jaxpr.eqns]
+['relu', None]
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from jax.extend import core as jcore
+
+# Parameter names under which call-like primitives keep their one body.
+BODY_PARAMS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
+
+
+def closed(jaxpr) -> jcore.ClosedJaxpr:
+    return jaxpr if isinstance(jaxpr, jcore.ClosedJaxpr) else jcore.ClosedJaxpr(jaxpr, ())
+
+
+def call_body(params: dict, n_inputs: int) -> jcore.ClosedJaxpr | None:
+    """The body of a call-like primitive (jit, custom_jvp_call, custom_vjp_call, remat, ...):
+    a sub-jaxpr under a body key that takes exactly the equation's inputs."""
+    for key in BODY_PARAMS:
+        body = params.get(key)
+        if isinstance(body, (jcore.Jaxpr, jcore.ClosedJaxpr)):
+            body = closed(body)
+            if len(body.jaxpr.invars) == n_inputs:
+                return body
+    return None
+
+
+def sub_jaxprs(params: dict) -> list[jcore.Jaxpr]:
+    """Every sub-jaxpr in an equation's params (bodies, branches, loop conditions)."""
+    return list(jcore.jaxprs_in_params(params))
+
+
+def call_name(eqn) -> str | None:
+    """The user-facing name of a call-like equation (``relu``, ``where``), if it has one."""
+    if call_body(eqn.params, len(eqn.invars)) is None:
+        return None
+    name = eqn.params.get("name")
+    if not name:
+        body = call_body(eqn.params, len(eqn.invars))
+        name = getattr(getattr(body.jaxpr, "debug_info", None), "func_name", None) or eqn.primitive.name
+    return str(name).lstrip("_") or eqn.primitive.name
+
+
+def count_equations(jaxpr: jcore.Jaxpr) -> int:
+    """Equations including those inside sub-jaxprs."""
+    return sum(1 + sum(count_equations(j) for j in sub_jaxprs(e.params)) for e in jaxpr.eqns)
+
+
+def nesting_depth(jaxpr: jcore.Jaxpr) -> int:
+    """How deep sub-jaxprs nest (0 for a flat jaxpr)."""
+    depths = [1 + nesting_depth(j) for e in jaxpr.eqns for j in sub_jaxprs(e.params)]
+    return max(depths, default=0)
+
+
+def iter_equations(jaxpr: jcore.Jaxpr) -> Iterator:
+    """All equations, depth first, including those inside sub-jaxprs."""
+    for eqn in jaxpr.eqns:
+        yield eqn
+        for sub in sub_jaxprs(eqn.params):
+            yield from iter_equations(sub)
+
+
+def is_backward(eqn) -> bool:
+    """Was this equation made by transposition (the reverse sweep of grad/vjp)?"""
+    return "transpose" in str(eqn.source_info.name_stack)
