@@ -80,5 +80,6 @@ def format_literal(value) -> str:
             return str(x)
         if isinstance(x, int):
             return str(x)
-        return f"{float(x):.6g}"
+        text = f"{float(x):.6g}"
+        return text if any(c in text for c in ".en") else text + ".0"
     return format_value(a)

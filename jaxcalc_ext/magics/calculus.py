@@ -89,6 +89,92 @@ class CalculusMagics(Magics):
         return result
 
 
+    @magic_arguments()
+    @argument("--grad", action="store_true", help="the jaxpr of jax.grad(FUNC)")
+    @argument("--jvp", action="store_true", help="the jaxpr of a forward-mode jvp (tangents of ones)")
+    @argument("--vjp", action="store_true", help="the jaxpr of a reverse-mode vjp (cotangent of ones)")
+    @argument("--hessian", action="store_true", help="the jaxpr of jax.hessian(FUNC)")
+    @argument("--taylor", type=int, metavar="K", help="the jaxpr of our Taylor-mode program of order K")
+    @argument("--compare", action="store_true", help="FUNC beside its gradient (or the chosen transformation)")
+    @argument("--float64", action="store_true", help="trace with float64 inputs (scoped; jax.config unchanged)")
+    @line_magic
+    @user_errors_as_usage_errors
+    def jaxpr(self, line):
+        """Show the jaxpr of a function, or of its transformation, with an equation table and statistics.
+
+        %jaxpr FUNC ARGS... [--grad | --jvp | --vjp | --hessian | --taylor K] [--compare]
+
+        ARGS are Python expressions evaluated in your namespace: %jaxpr f 3.0,
+        %jaxpr loss params, batch. FUNC may be any expression: %jaxpr jax.grad(g) 1.5.
+        Returns a JaxprResult (.jaxpr, .views[i].table, .views[i].stats); it shows the
+        highlighted jaxpr, a table of equations and a primitive histogram.
+        """
+        from ..jaxpr_view import describe_jaxpr
+        from ..precision import float64_scope
+        from .resolve import resolve_call
+
+        options = {"--grad", "--jvp", "--vjp", "--hessian", "--taylor", "--compare", "--float64", "-h", "--help"}
+        head, tokens = split_line(line, options)
+        args = parse_options(self.jaxpr.parser, tokens)
+        chosen = [t for t in ("grad", "jvp", "vjp", "hessian") if getattr(args, t)]
+        if args.taylor is not None:
+            chosen.append("taylor")
+        if len(chosen) > 1:
+            raise JaxCalcError(f"choose one transformation, got {', '.join('--' + c for c in chosen)}")
+        with float64_scope(args.float64):
+            resolved, call_args = resolve_call(head, self.shell.user_ns)
+            return describe_jaxpr(resolved.function, *call_args, transform=chosen[0] if chosen else None,
+                                  compare=args.compare, taylor_order=args.taylor or 3)
+
+    @magic_arguments()
+    @argument("--values", action="store_true", help="show each node's forward value")
+    @argument("--grads", action="store_true", help="show each node's adjoint d(output)/d(node) (scalar output)")
+    @argument("--rankdir", default="LR", choices=["LR", "TB"], help="layout direction (default LR)")
+    @argument("--depth", type=int, help="how many levels of function calls to expand (default all)")
+    @argument("--max-nodes", type=int, default=400, help="node budget; beyond it calls collapse (default 400)")
+    @argument("--no-fold", action="store_true", help="expand library wrappers such as relu and where")
+    @argument("--save", metavar="PATH", help="also write the drawing to PATH (.svg, .png, .pdf or .dot)")
+    @argument("--float32", action="store_true", help="compute in float32 instead of float64")
+    @line_magic
+    @user_errors_as_usage_errors
+    def graddag(self, line):
+        """Draw the computation graph of a JAX function with Graphviz, optionally with values and adjoints.
+
+        %graddag FUNC ARGS... [--values] [--grads] [--rankdir LR|TB] [--depth D] [--max-nodes N] [--save PATH]
+
+        ARGS are Python expressions evaluated in your namespace; FUNC may be any expression
+        (%graddag jax.grad(g) 1.5). --grads runs the reverse sweep with JAX's own vjp of each
+        equation. Backward (transposed) equations of grad/vjp programs are drawn in blue.
+        Returns a ComputationGraph (.nodes, .edges, .to_dot(), .save(path)). Without a
+        working Graphviz engine it shows the DOT text and a one-line hint.
+        """
+        from ..graph.build import computation_graph
+        from ..precision import float64_scope
+        from .resolve import resolve_call
+
+        options = {"--values", "--grads", "--rankdir", "--depth", "--max-nodes", "--no-fold", "--save",
+                   "--float32", "-h", "--help"}
+        head, tokens = split_line(line, options)
+        args = parse_options(self.graddag.parser, tokens)
+        if args.max_nodes is not None and args.max_nodes < 2:
+            raise JaxCalcError("--max-nodes must be at least 2")
+        with float64_scope(not args.float32):
+            resolved, call_args = resolve_call(head, self.shell.user_ns)
+            graph = computation_graph(resolved.function, *call_args, values=args.values,
+                                      adjoints=args.grads, depth=args.depth, fold=not args.no_fold,
+                                      max_nodes=args.max_nodes, rankdir=args.rankdir, title=resolved.label)
+        if args.save:
+            from ..graph.render import RenderError
+
+            try:
+                graph.save(args.save)
+            except RenderError as err:
+                raise JaxCalcError(str(err)) from None
+            except OSError as err:
+                raise JaxCalcError(f"cannot write {args.save}: {err.strerror}") from None
+        return graph
+
+
 def _parse_orders(text: str) -> list[int]:
     try:
         return [int(t) for t in text.replace(" ", "").split(",") if t]

@@ -20,7 +20,10 @@ from typing import Any, Callable
 
 from ..errors import JaxCalcError
 
-_VARIABLE_NAME = re.compile(r"[A-Za-z](_?\d+)?$")
+# Names that can be free variables of an expression: x, y, t, w1, x_2, and Greek letters.
+_GREEK = ("alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lam|mu|nu|xi|rho|sigma|tau|"
+          "phi|chi|psi|omega")
+_VARIABLE_NAME = re.compile(rf"(?:[A-Za-z]|{_GREEK})(_?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
     known = lambda n: n in scope or hasattr(builtins, n)
     if variables is None:
         free = sorted(n for n in names if not known(n))
+        not_variables = [n for n in free if not _VARIABLE_NAME.match(n)]
+        if not_variables:
+            raise JaxCalcError(f"unknown name '{not_variables[0]}': define it first (free variables of an "
+                               "expression are single letters such as x, y, w1; or name them with --vars)")
     else:
         free = list(variables)
     unknown_calls = sorted(n for n in called if n in free or not known(n))
@@ -151,3 +158,51 @@ def evaluate(text: str, namespace: dict, what: str) -> Any:
         raise JaxCalcError(f"cannot read {what} '{text}': write a number or a Python expression") from None
     except Exception as err:
         raise JaxCalcError(f"cannot evaluate {what} '{text}': {type(err).__name__}: {err}") from None
+
+
+def _top_level_spaces(text: str) -> list[int]:
+    """Positions of spaces outside brackets and strings: candidate function/argument splits."""
+    depth, quote, out = 0, None, []
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == " " and depth == 0:
+            out.append(i)
+    return out
+
+
+def resolve_call(text: str, namespace: dict) -> tuple[ResolvedFunction, tuple]:
+    """``"f 3.0"``, ``"loss params, batch"``, ``"jax.grad(g) 1.5"`` -> (function, arguments).
+
+    The function is the shortest leading expression after which the rest reads as a call's
+    argument list; the arguments are evaluated in the user's namespace.
+    """
+    text = text.strip()
+    if not text:
+        raise JaxCalcError("no function given: write e.g. %jaxpr f 3.0")
+    for cut in _top_level_spaces(text):
+        head, tail = text[:cut].strip(), text[cut:].strip()
+        if not head or not tail:
+            continue
+        try:
+            ast.parse(head, mode="eval")
+            call = ast.parse(f"_f({tail})", mode="eval")
+        except SyntaxError:
+            continue
+        resolved = resolve_function(head, namespace)
+        scope = {**math_namespace(), **namespace}
+        try:
+            args = tuple(eval(compile(ast.Expression(a), "<args>", "eval"), scope) for a in call.body.args)
+        except Exception as err:
+            raise JaxCalcError(f"evaluating the arguments '{tail}' failed: {type(err).__name__}: {err}") from None
+        if call.body.keywords:
+            raise JaxCalcError("give the arguments by position, not by keyword")
+        return resolved, args
+    _parse(text)  # a syntax error in the whole line is reported as such
+    raise JaxCalcError(f"give the function and its arguments: e.g. %jaxpr f 3.0 (got '{text}')")
