@@ -22,9 +22,16 @@ def closed(jaxpr) -> jcore.ClosedJaxpr:
     return jaxpr if isinstance(jaxpr, jcore.ClosedJaxpr) else jcore.ClosedJaxpr(jaxpr, ())
 
 
+# Params that mark loops and branches: their sub-jaxprs run many times, or one of several.
+CONTROL_FLOW_PARAMS = ("num_carry", "length", "cond_jaxpr", "body_jaxpr", "branches")
+
+
 def call_body(params: dict, n_inputs: int) -> jcore.ClosedJaxpr | None:
     """The body of a call-like primitive (jit, custom_jvp_call, custom_vjp_call, remat, ...):
-    a sub-jaxpr under a body key that takes exactly the equation's inputs."""
+    a sub-jaxpr under a body key that takes exactly the equation's inputs, in an equation
+    that is not a loop or a branch."""
+    if any(key in params for key in CONTROL_FLOW_PARAMS):
+        return None
     for key in BODY_PARAMS:
         body = params.get(key)
         if isinstance(body, (jcore.Jaxpr, jcore.ClosedJaxpr)):
@@ -32,6 +39,19 @@ def call_body(params: dict, n_inputs: int) -> jcore.ClosedJaxpr | None:
             if len(body.jaxpr.invars) == n_inputs:
                 return body
     return None
+
+
+def labelled_sub_jaxprs(params: dict) -> list[tuple[str, jcore.Jaxpr]]:
+    """Sub-jaxprs with a name for each: 'body', 'cond', 'branch 0', ..."""
+    out = []
+    for key, value in params.items():
+        items = value if isinstance(value, (tuple, list)) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, (jcore.Jaxpr, jcore.ClosedJaxpr)):
+                name = key.replace("_jaxpr", "").replace("jaxpr", "body")
+                name = f"branch {i}" if key == "branches" else name
+                out.append((name, item.jaxpr if isinstance(item, jcore.ClosedJaxpr) else item))
+    return out
 
 
 def sub_jaxprs(params: dict) -> list[jcore.Jaxpr]:

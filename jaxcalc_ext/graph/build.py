@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import JaxCalcError
-from ..jaxpr_tools import call_body, call_name, closed, is_backward, sub_jaxprs
+from ..jaxpr_tools import call_body, call_name, is_backward, labelled_sub_jaxprs, sub_jaxprs
 from .format import format_aval, format_literal, format_params
 from .model import Cluster, ComputationGraph, Node
 
@@ -51,6 +51,7 @@ class _Step:
     avals: list = field(default_factory=list)
     repeat: int = 1
     identity: bool = False
+    bodies: list = field(default_factory=list)  # (name, jaxpr) of loops and branches, drawn as structure
 
 
 def _bind(eqn) -> Callable[..., list]:
@@ -135,8 +136,12 @@ class _Flattener:
                 subs = sub_jaxprs(eqn.params)
                 if subs:
                     detail = (detail + "; " if detail else "") + f"body {sum(len(s.eqns) for s in subs)} eqns"
+            bodies = []
+            if body is None and (self.depth is None or level < self.depth):
+                bodies = labelled_sub_jaxprs(eqn.params)
             self.steps.append(_Step(label, detail, ins, outs, cluster, is_backward(eqn), run,
-                                    [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn)))
+                                    [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn),
+                                    bodies=bodies))
         return [read(a) for a in jaxpr.outvars]
 
 
@@ -235,14 +240,18 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
         raise JaxCalcError(f"rankdir must be LR or TB, got {rankdir!r}")
     closed_jaxpr = _trace(f, args)
     name = title or getattr(f, "__name__", None) or "f"
-    budget_depth = depth
+    budget_depth, roll = depth, False
     while True:
         graph, steps = _build(closed_jaxpr, f, args, values, adjoints, cotangent, budget_depth, fold,
-                              show_identity, keep_dead, rankdir, name, max_nodes)
+                              show_identity, keep_dead, rankdir, name, roll)
         if len(graph.nodes) <= max_nodes:
             return graph
         current = budget_depth if budget_depth is not None else _max_depth(closed_jaxpr.jaxpr)
-        if current <= 0:
+        if current > 0:
+            budget_depth = current - 1
+        elif not roll:
+            roll = True
+        else:
             raise JaxCalcError(f"the graph has {len(graph.nodes)} nodes, more than max_nodes={max_nodes}: "
                                "raise max_nodes, or draw a smaller function (wrap layers in jax.jit "
                                "so they collapse)")
@@ -264,6 +273,7 @@ def _roll(steps: list[_Step]) -> list[_Step]:
                 and prev.detail == step.detail and prev.cluster == step.cluster
                 and prev.backward == step.backward and any(k in prev.outputs for k in step.inputs)):
             prev.repeat += 1
+            prev.inputs = prev.inputs + [k for k in step.inputs if k not in prev.outputs]
             prev.outputs = step.outputs
             continue
         rolled.append(step)
@@ -271,7 +281,7 @@ def _roll(steps: list[_Step]) -> list[_Step]:
 
 
 def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show_identity,
-           keep_dead, rankdir, title, max_nodes):
+           keep_dead, rankdir, title, roll):
     import jax
     import jax.numpy as jnp
 
@@ -326,7 +336,13 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
         used_inputs = live
     else:
         used_inputs = None
-    if sum(1 + sum(isinstance(k, _Literal) for k in s.inputs) for s in steps) > max_nodes:
+    consumed = {k for s in steps for k in s.inputs if not isinstance(k, _Literal)} | set(outputs)
+
+    def shown_output(step):
+        """The output a node's value and adjoint describe: the first one anything uses."""
+        return next((k for k in step.outputs if k in consumed), step.outputs[0] if step.outputs else None)
+
+    if roll:
         steps = _roll(steps)
 
     nodes: list[Node] = []
@@ -347,12 +363,10 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
         producer[key] = nid
     for i, s in enumerate(steps):
         nid = f"n{i}"
-        first = s.outputs[0] if s.outputs else None
+        first = shown_output(s)
         nodes.append(Node(nid, "op", s.label, s.detail, ", ".join(dict.fromkeys(s.avals)),
-                          value=value_of.get(first) if len(s.outputs) == 1 or s.repeat > 1 else
-                          (value_of.get(first) if first in value_of else None),
-                          adjoint=adjoint_of.get(first), phase="backward" if s.backward else "forward",
-                          cluster=s.cluster, repeat=s.repeat))
+                          value=value_of.get(first), adjoint=adjoint_of.get(first),
+                          phase="backward" if s.backward else "forward", cluster=s.cluster, repeat=s.repeat))
         for k in s.outputs:
             producer[k] = nid
     for i, s in enumerate(steps):
@@ -374,6 +388,13 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
             edges.append((f"{oid}l", oid))
         elif k in producer:
             edges.append((producer[k], oid))
+    extra_clusters: dict[str, Cluster] = {}
+    for i, s in enumerate(steps):
+        for b, (body_name, body) in enumerate(s.bodies):
+            cid = f"s{i}b{b}"
+            extra_clusters[cid] = Cluster(cid, f"{s.label} {body_name}", s.cluster)
+            _draw_structure(body, f"n{i}", cid, nodes, edges)
+    flat.clusters.update(extra_clusters)
     used_clusters = {n.cluster for n in nodes if n.cluster}
     clusters = {}
     for cid in list(used_clusters):
@@ -383,3 +404,26 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
     stats = {"equations": len(steps), "backward": sum(s.backward for s in steps)}
     graph = ComputationGraph(nodes, edges, clusters, title, rankdir, values, adjoints, stats)
     return graph, steps
+
+
+def _draw_structure(jaxpr, owner: str, cluster: str, nodes: list, edges: list) -> None:
+    """A loop body or branch as structure only (its values change every iteration)."""
+    from jax.extend.core import Literal
+
+    producer = {}
+    for j, var in enumerate(list(jaxpr.constvars) + list(jaxpr.invars)):
+        nid = f"{cluster}i{j}"
+        nodes.append(Node(nid, "loop-input", f"in {j}", aval=format_aval(var.aval), cluster=cluster))
+        producer[var] = nid
+        if j == 0:
+            edges.append((owner, nid))
+    for k, eqn in enumerate(jaxpr.eqns):
+        nid = f"{cluster}e{k}"
+        label = call_name(eqn) or eqn.primitive.name
+        nodes.append(Node(nid, "op", label, format_params(eqn.params),
+                          ", ".join(format_aval(v.aval) for v in eqn.outvars), cluster=cluster))
+        for a in eqn.invars:
+            if not isinstance(a, Literal) and a in producer:
+                edges.append((producer[a], nid))
+        for v in eqn.outvars:
+            producer[v] = nid

@@ -69,7 +69,9 @@ def graph_to_dot(graph) -> str:
             out.append(f"{pad}}}")
 
     emit(None, 1)
+    kinds = {n.id: n.kind for n in graph.nodes}
     for a, b in graph.edges:
-        out.append(f"  {quote(a)} -> {quote(b)};")
+        dashed = ' [style=dashed, color="#999999"]' if kinds.get(b) == "loop-input" else ""
+        out.append(f"  {quote(a)} -> {quote(b)}{dashed};")
     out.append("}")
     return "\n".join(out)
