@@ -72,3 +72,19 @@ def test_errors_in_a_real_kernel_are_one_line_and_the_kernel_lives_on(tmp_path):
         assert text.count("\n") == 1
     assert "unknown name 'sinn'" in messages[0] and "NumPy" in messages[2]
     assert done.cells[-1].outputs[0].text == "42 False\n"
+
+
+def test_graphs_notebook_draws_annotated_graphs():
+    nb = execute_notebook(EXAMPLES / "graphs.ipynb")
+    textbook = outputs(find_cell(nb, "textbook = %graddag"))
+    assert len(textbook) == 1 and "image/svg+xml" in textbook[0].data
+    svg = textbook[0].data["image/svg+xml"]
+    for shown in ["0.9051", "0.07074", "0.4055", "0.06403", "0.4695", "adjoint"]:
+        assert shown in svg, shown
+    printed = "".join(o.get("text", "") for o in find_cell(nb, "print({n.label").outputs)
+    assert "'tanh': '0.905'" in printed and "'add': '0.469'" in printed
+    compare = outputs(find_cell(nb, "--compare"))[0].data
+    assert "text/html" in compare and "add_any" in compare["text/html"]
+    mlp = outputs(find_cell(nb, "mlp_graph = %graddag"))[0].data
+    assert "× 12" in mlp["image/svg+xml"]
+    assert "<svg" in outputs(find_cell(nb, "--depth 1"))[0].data["image/svg+xml"]

@@ -35,5 +35,26 @@ TAYLOR = [
     "%%taylor --at 0.5 --order 3,7 --range -2 3\ndef bump(x):\n    return jnp.exp(-x**2) * jnp.cos(3 * x) + jax.nn.softplus(x)",
 ]
 
+GRAPHS = [
+    "md:# Computation graphs with `%graddag` and `%jaxpr`\n\nEvery node shows its forward value; with `--grads`, its adjoint d(output)/d(node) from the reverse sweep, computed by JAX's own `vjp` of each equation.",
+    "%load_ext jaxcalc_ext\nimport jax, jax.numpy as jnp\nimport jaxcalc_ext as jc",
+    "md:## The textbook's graph: $g(w) = \\tanh(w)\\cos(w) + \\log(w)$ at $w = 1.5$",
+    "def g(w):\n    return jnp.tanh(w) * jnp.cos(w) + jnp.log(w)\n\ntextbook = %graddag g 1.5 --values --grads\ntextbook",
+    "print({n.label: f'{float(n.value):.3g}' for n in textbook.nodes if n.kind == 'op'})\nprint('dg/dw =', float(textbook.node('w').adjoint), ' jax.grad:', float(jax.grad(g)(1.5)))",
+    "md:## $w_1^2 + w_2^2$: the forward sweep, then the reverse sweep",
+    "%graddag lambda w1, w2: w1**2 + w2**2 1.0, 2.0 --values",
+    "%graddag lambda w1, w2: w1**2 + w2**2 1.0, 2.0 --values --grads",
+    "md:## $x^2 + e^x$ and its gradient, side by side (equation counts on top)",
+    "def f(x):\n    return x**2 + jnp.exp(x)\n\n%jaxpr f 3.0 --compare",
+    "md:The gradient's program: forward equations in yellow, the transposed (backward) ones in blue.",
+    "%graddag jax.grad(f) 3.0 --values",
+    "md:## A 12-layer MLP's gradient, collapsed by layer\n\nWrapping a layer in `jax.jit` makes it a cluster; `--depth 0` collapses each call into one node, and repeated calls roll into `layer × N`.",
+    "@jax.jit\ndef layer(p, x):\n    W, b = p\n    return jnp.tanh(W @ x + b)\n\ndef mlp(params, x):\n    for p in params:\n        x = layer(p, x)\n    return jnp.sum(x)\n\nkeys = jax.random.split(jax.random.key(0), 12)\nparams = [(jax.random.normal(k, (8, 8)) / 3, jnp.zeros(8)) for k in keys]\nx = jnp.ones(8)",
+    "mlp_graph = %graddag jax.grad(mlp) params, x --depth 0 --max-nodes 60 --rankdir TB\nmlp_graph",
+    "md:Expanded one level, each layer call is a cluster with its equations inside:",
+    "%graddag mlp params[:3], x --depth 1 --values --grads",
+]
+
 if __name__ == "__main__":
     notebook("taylor.ipynb", TAYLOR)
+    notebook("graphs.ipynb", GRAPHS)

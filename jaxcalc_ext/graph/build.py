@@ -25,11 +25,11 @@ from ..jaxpr_tools import call_body, call_name, is_backward, labelled_sub_jaxprs
 from .format import format_aval, format_literal, format_params
 from .model import Cluster, ComputationGraph, Node
 
-# Library wrappers drawn as one node under their own name when ``fold`` is on.
+# Library wrappers drawn as one node under their own name when ``fold`` is on (so are calls
+# whose name starts with "_", jax.numpy's private helpers such as _where).
 FOLD_NAMES = {"relu", "relu6", "where", "clip", "logsumexp", "softplus", "sigmoid", "silu", "gelu",
               "softmax", "log_softmax", "logaddexp", "leaky_relu", "elu", "celu", "selu",
               "hard_tanh", "standardize", "sign", "maximum", "minimum", "_where", "mean", "var"}
-SMALL_CALL = 4  # a named call with at most this many equations folds into one node
 
 
 @dataclass(frozen=True)
@@ -100,11 +100,11 @@ class _Flattener:
         self.avals[self.counter] = aval
         return self.counter
 
-    def expand(self, name: str, body, level: int) -> bool:
+    def expand(self, name: str, raw_name: str, body, level: int) -> bool:
         if self.depth is not None and level >= self.depth:
             return False
-        if self.fold and (name in FOLD_NAMES or len(body.jaxpr.eqns) <= SMALL_CALL and name not in ("jit", "pjit", "closed_call", "checkpoint", "remat")):
-            return False
+        if self.fold and (name in FOLD_NAMES or raw_name.startswith("_")):
+            return False  # a library wrapper (relu, jnp.where's _where): one node under its name
         return True
 
     def walk(self, jaxpr, consts, inputs, cluster, level) -> list:
@@ -121,7 +121,8 @@ class _Flattener:
             ins = [read(a) for a in eqn.invars]
             body = call_body(eqn.params, len(eqn.invars))
             name = call_name(eqn)
-            if body is not None and self.expand(name, body, level):
+            raw_name = str(eqn.params.get("name", ""))
+            if body is not None and self.expand(name, raw_name, body, level):
                 cid = f"c{len(self.clusters)}"
                 self.clusters[cid] = Cluster(cid, name, cluster)
                 outs = self.walk(body.jaxpr, body.consts, ins, cid, level + 1)
@@ -274,7 +275,7 @@ def _roll(steps: list[_Step]) -> list[_Step]:
                 and prev.backward == step.backward and any(k in prev.outputs for k in step.inputs)):
             prev.repeat += 1
             prev.inputs = prev.inputs + [k for k in step.inputs if k not in prev.outputs]
-            prev.outputs = step.outputs
+            prev.outputs = step.outputs + prev.outputs  # the newest first: it is the value shown
             continue
         rolled.append(step)
     return rolled
@@ -315,8 +316,9 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
     if not show_identity:
         kept = []
         for s in steps:
-            if s.identity:
-                alias[s.outputs[0]] = next(k for k in s.inputs if not isinstance(k, _Literal))
+            source = next((k for k in s.inputs if not isinstance(k, _Literal)), None)
+            if s.identity and source is not None:
+                alias[s.outputs[0]] = source
             else:
                 kept.append(s)
         steps = kept
@@ -401,6 +403,7 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
         while cid is not None and cid not in clusters:
             clusters[cid] = flat.clusters[cid]
             cid = flat.clusters[cid].parent
+    edges = list(dict.fromkeys(edges))  # one arrow per pair, however many operands it carries
     stats = {"equations": len(steps), "backward": sum(s.backward for s in steps)}
     graph = ComputationGraph(nodes, edges, clusters, title, rankdir, values, adjoints, stats)
     return graph, steps
