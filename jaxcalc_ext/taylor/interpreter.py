@@ -45,12 +45,16 @@ def _primal(value: Value) -> Value:
     return value.primal if isinstance(value, Series) else value
 
 
-def propagate(closed: jcore.ClosedJaxpr, inputs: Sequence[Value]) -> list[Value]:
-    """Push Taylor series through a closed jaxpr; constants stay constants."""
-    return eval_jaxpr_series(closed.jaxpr, closed.consts, inputs)
+def propagate(closed: jcore.ClosedJaxpr, inputs: Sequence[Value], rules: dict | None = None) -> list[Value]:
+    """Push Taylor series through a closed jaxpr; constants stay constants.
+
+    ``rules`` replaces the rule table (the collapsed jets of :mod:`.laplacian` use their own).
+    """
+    return eval_jaxpr_series(closed.jaxpr, closed.consts, inputs, TAYLOR_RULES if rules is None else rules)
 
 
-def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequence[Value]) -> list[Value]:
+def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequence[Value],
+                      rules: dict = TAYLOR_RULES) -> list[Value]:
     env: dict = {}
     for var, val in zip(jaxpr.constvars, consts):
         env[var] = val
@@ -58,7 +62,7 @@ def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequenc
         env[var] = val
     for eqn in jaxpr.eqns:
         invals = [_read(env, a) for a in eqn.invars]
-        outvals = _apply(eqn, invals)
+        outvals = _apply(eqn, invals, rules)
         if not eqn.primitive.multiple_results:
             outvals = [outvals]
         for var, val in zip(eqn.outvars, outvals):
@@ -66,7 +70,7 @@ def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequenc
     return [_read(env, a) for a in jaxpr.outvars]
 
 
-def _apply(eqn, invals: list[Value]):
+def _apply(eqn, invals: list[Value], rules: dict):
     prim, params = eqn.primitive, eqn.params
     if not any(isinstance(v, Series) for v in invals):
         return prim.bind(*invals, **params)
@@ -74,15 +78,15 @@ def _apply(eqn, invals: list[Value]):
         # Comparisons, argmax, integer casts: functions of the value only.
         return prim.bind(*(_primal(v) for v in invals), **params)
     order = next(v.order for v in invals if isinstance(v, Series))
-    rule = TAYLOR_RULES.get(prim.name)
+    rule = rules.get(prim.name)
     if rule is not None:
         return rule(prim, order, *invals, **params)
     control = _CONTROL_FLOW.get(prim.name)
     if control is not None:
-        return control(eqn, order, invals)
+        return control(eqn, order, invals, rules)
     body = call_body(params, len(invals))
     if body is not None:
-        outs = eval_jaxpr_series(body.jaxpr, body.consts, invals)
+        outs = eval_jaxpr_series(body.jaxpr, body.consts, invals, rules)
         return outs if prim.multiple_results else outs[0]
     raise UnsupportedPrimitiveError(prim.name)
 
@@ -116,7 +120,7 @@ def _promote_like(values, is_series, order) -> list:
     return out
 
 
-def _cond(eqn, order, invals):
+def _cond(eqn, order, invals, rules):
     """Branch chosen by the primal index; every branch propagates series."""
     index, operands = _primal(invals[0]), invals[1:]
     arrays, in_kind = _flatten(operands, order)
@@ -124,7 +128,7 @@ def _cond(eqn, order, invals):
 
     def branch_fn(branch):
         def run(*arrs):
-            outs = propagate(branch, _unflatten(arrs, in_kind))
+            outs = propagate(branch, _unflatten(arrs, in_kind), rules)
             return _promote_like(outs, out_kind, order)
         return run
 
@@ -132,7 +136,7 @@ def _cond(eqn, order, invals):
     return _unflatten(outs, out_kind)
 
 
-def _while(eqn, order, invals):
+def _while(eqn, order, invals, rules):
     """Loop decided by the primal values; the body carries series."""
     p = eqn.params
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
@@ -146,13 +150,13 @@ def _while(eqn, order, invals):
         return jcore.jaxpr_as_fun(cond_jaxpr)(*consts, *primal_carry)[0]
 
     def body_fn(arrs):
-        outs = propagate(body_jaxpr, list(body_consts) + _unflatten(arrs, kind))
+        outs = propagate(body_jaxpr, list(body_consts) + _unflatten(arrs, kind), rules)
         return _promote_like(outs, kind, order)
 
     return _unflatten(lax.while_loop(cond_fn, body_fn, carry_arrays), kind)
 
 
-def _scan(eqn, order, invals):
+def _scan(eqn, order, invals, rules):
     """Series carried through the loop; scanned inputs are sliced along their scan axis."""
     p = eqn.params
     n_consts, n_carry = p["num_consts"], p["num_carry"]
@@ -166,7 +170,7 @@ def _scan(eqn, order, invals):
     body = p["jaxpr"]
 
     def step(c, x):
-        outs = propagate(body, list(consts) + _unflatten(c, carry_kind) + _unflatten(x, xs_kind))
+        outs = propagate(body, list(consts) + _unflatten(c, carry_kind) + _unflatten(x, xs_kind), rules)
         return (_promote_like(outs[:n_carry], carry_kind, order),
                 _promote_like(outs[n_carry:], ys_kind, order))
 

@@ -110,3 +110,44 @@ def _vmapped_taylor(f, order):
     from .engine import _taylor_mode
 
     return jax.jit(jax.vmap(functools.partial(_taylor_mode, f, order), in_axes=(None, 0)))
+
+
+def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):
+    """Monomial coefficients of total degree exactly k: one Taylor pass on the degree-k lattice."""
+    import jax.numpy as jnp
+
+    from .engine import _as_point, check_order
+
+    k = check_order(k)
+    x0, _ = _as_point(x0, jnp.ones_like(jnp.asarray(x0, float)))
+    if x0.ndim != 1:
+        raise JaxCalcError(f"x0 must be a vector, got shape {x0.shape}")
+    n = x0.shape[0]
+    if k == 0:
+        from .engine import taylor_coefficients
+
+        return exponents_of_degree(n, 0), np.asarray(
+            taylor_coefficients(f, x0, 0, direction=jnp.zeros_like(x0), method=method))
+    directions = jnp.asarray(np.array(exponents_of_degree(n, k), dtype=float) / k, x0.dtype)
+    along = np.asarray(_batched_coefficients(f, x0, k, directions, method))[:, k]
+    return exponents_of_degree(n, k), np.tensordot(_interpolation_matrix(n, k), along, axes=(1, 0))
+
+
+def derivative_tensor(f: Callable, x0, k: int, *, method: str = "auto") -> np.ndarray:
+    """The symmetric k-th derivative tensor ``D^k f(x0)``, shape ``(n,)*k + output_shape``.
+
+    Built from the degree-k Taylor coefficients: ``D^k f[i_1..i_k] = alpha! c_alpha`` where
+    alpha counts how often each variable appears among the indices.
+
+    >>> import jax.numpy as jnp
+    >>> derivative_tensor(lambda v: v[0] ** 2 * v[1], jnp.array([1.0, 2.0]), 2).tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
+    exps, coeffs = homogeneous_coefficients(f, x0, k, method=method)
+    n = len(exps[0])
+    index = {e: i for i, e in enumerate(exps)}
+    grid = np.indices((n,) * k).reshape(k, -1).T if k else np.zeros((1, 0), int)
+    alphas = [tuple(np.bincount(row, minlength=n)) for row in grid]
+    scale = np.array([math.prod(math.factorial(a) for a in alpha) for alpha in alphas], dtype=float)
+    flat = coeffs[[index[a] for a in alphas]] * scale.reshape((-1,) + (1,) * (coeffs.ndim - 1))
+    return flat.reshape((n,) * k + coeffs.shape[1:])

@@ -35,6 +35,8 @@ from .series import Series
 Value = Any  # Series | jax.Array
 TaylorRule = Callable[..., Any]
 TAYLOR_RULES: dict[str, TaylorRule] = {}
+# Elementwise functions of one operand: name -> coefficients map (used again by .laplacian).
+UNARY_SERIES: dict[str, Callable] = {}
 
 
 def _order(values) -> int:
@@ -85,8 +87,27 @@ for _name in ["neg", "reshape", "broadcast_in_dim", "transpose", "squeeze", "exp
               "convert_element_type", "copy", "copy_p", "real", "imag", "conj",
               "reduce_precision", "split", "device_put"]:
     _linear(_name)
+
+
+def _add(prim, order, a, b, **params):
+    """u + c, u - c, c - u: the constant changes the value row only."""
+    if isinstance(a, Series) and isinstance(b, Series):
+        return _map_coefficients(prim, params, (a, b), promote=False)
+    series, const = (a, b) if isinstance(a, Series) else (b, a)
+    c = series.coeffs
+    if prim.name == "sub" and series is b:  # c - u
+        c = -c
+        value = const - series.primal
+    else:
+        value = prim.bind(series.primal, const, **params) if series is a else prim.bind(const, series.primal, **params)
+    tail = jnp.broadcast_to(c[1:], (c.shape[0] - 1,) + jnp.shape(value))
+    return Series(jnp.concatenate([jnp.asarray(value, c.dtype)[None], tail]))
+
+
+for _name in ["add", "sub", "add_any"]:
+    TAYLOR_RULES[_name] = _add
 # Jointly linear in several floating operands: constants enter the value only.
-for _name in ["add", "sub", "add_any", "concatenate", "pad", "dynamic_update_slice",
+for _name in ["concatenate", "pad", "dynamic_update_slice",
               "scatter", "scatter-add", "scatter_add", "complex", "select_n", "stack"]:
     _linear(_name, promote=True)
 
@@ -129,6 +150,7 @@ def _unary(name: str):
     """Register ``fn(u) -> coefficients`` for a primitive of one series operand."""
     def register(fn):
         TAYLOR_RULES[name] = lambda prim, order, x, **p: Series(fn(x.coeffs, **p))
+        UNARY_SERIES[name] = fn
         return fn
     return register
 
