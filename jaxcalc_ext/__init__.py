@@ -27,6 +27,8 @@ _PUBLIC = {
     "convergence_order": "jaxcalc_ext.taylor.convergence",
     "ConvergenceResult": "jaxcalc_ext.taylor.convergence",
     "derivative_tensor": "jaxcalc_ext.taylor.multivariate",
+    "derivative_operators": "jaxcalc_ext.taylor.operators",
+    "DerivativeOperators": "jaxcalc_ext.taylor.operators",
     "laplacian": "jaxcalc_ext.taylor.laplacian",
     "hessian_trace_estimate": "jaxcalc_ext.taylor.laplacian",
     "computation_graph": "jaxcalc_ext.graph.build",

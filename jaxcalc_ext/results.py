@@ -85,3 +85,34 @@ class TaylorResult:
         for line, (n, err) in zip(self.latex_lines(), sorted(self.max_errors.items())):
             lines.append(f"  {line}    max error {err:.3e}")
         return "\n".join(lines)
+
+
+@dataclass
+class OperatorsResult:
+    """What ``%taylor ... --laplacian`` computed: f, gradient, Hessian and Laplacian at x0."""
+
+    operators: Any                  # jaxcalc_ext.taylor.operators.DerivativeOperators
+    label: str
+    method: str
+
+    def __getattr__(self, name: str):  # .gradient, .hessian, .laplacian, .value, .center
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.operators, name)
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.operators.to_latex()}$$"
+
+    def _repr_html_(self) -> str:
+        lines = "".join(f"<div>$${html.escape(l)}$$</div>" for l in self.operators.latex_lines())
+        return (f'<div class="jaxcalc-operators"><p>{html.escape(self.label)}</p>{lines}'
+                f"<p><small>computed in {self.operators.dtype}; Laplacian by collapsed Taylor mode"
+                f"</small></p></div>")
+
+    def __repr__(self) -> str:
+        ops = self.operators
+        with np.printoptions(precision=6, suppress=True):
+            return (f"Derivatives of {self.label} at {ops.center.tolist()} ({ops.dtype})\n"
+                    f"  f         = {ops.value:.10g}\n  gradient  = {ops.gradient}\n"
+                    f"  Hessian   =\n{np.array2string(ops.hessian, prefix='    ')}\n"
+                    f"  Laplacian = {ops.laplacian:.10g}")

@@ -37,26 +37,31 @@ class CalculusMagics(Magics):
               help="how to compute the coefficients (default auto: Taylor mode, nested jvp fallback)")
     @argument("--float32", action="store_true", help="compute in float32 instead of float64")
     @argument("--surface", action="store_true", help="two variables: 3-D surfaces instead of contours")
+    @argument("--laplacian", action="store_true",
+              help="instead of the plot: f, gradient, Hessian and Laplacian at X0 as LaTeX matrices (any number of variables)")
     @line_cell_magic
     @user_errors_as_usage_errors
     def taylor(self, line, cell=None):
         """Plot Taylor polynomials of a JAX function against the function, with their error.
 
         %taylor FUNC --at X0 --order N[,N2,...] [--range A B] [--points P]
+        %taylor FUNC --at X0 --laplacian
 
         FUNC is a name (f, jnp.tanh), a lambda, or an expression in free variables
         with jax.numpy functions by bare name (sin(x) + cos(x), x**2 + 2*x*y + y**3).
         With %%taylor, the cell defines the function: its last def, or its last expression.
 
         Returns a TaylorResult: r = %taylor ... keeps .polynomials, .coefficients,
-        .figure and .max_errors. Computation is float64 unless --float32; the user's
-        jax.config is not changed.
+        .figure and .max_errors. With --laplacian it returns an OperatorsResult instead
+        (.gradient, .hessian, .laplacian). Computation is float64 unless --float32; the
+        user's jax.config is not changed.
 
         Examples::
 
             %taylor sin(x) + cos(x) --at 0 --order 1,2,5,10 --range -4 4
             %taylor x**2 + 2*x*y + y**3 --at 1,2 --order 2
             r = %taylor jnp.tanh --at 0.5 --order 7
+            %taylor x**2 + 2*x*y + y**3 --at 1,2 --laplacian
         """
         from ..precision import float64_scope
         from ..results import TaylorResult
@@ -65,7 +70,7 @@ class CalculusMagics(Magics):
         from .resolve import evaluate, resolve_cell, resolve_function
 
         options = {"--at", "--order", "--range", "--points", "--vars", "--method", "--float32",
-                   "--surface", "-h", "--help"}
+                   "--surface", "--laplacian", "-h", "--help"}
         head, tokens = split_line(line, options)
         if cell is not None and head:
             raise JaxCalcError("with %%taylor the cell defines the function: put only options on the line")
@@ -78,6 +83,13 @@ class CalculusMagics(Magics):
             check_order(n)
         with float64_scope(not args.float32):
             at = _point(args.at, ns, evaluate)
+            if args.laplacian:
+                from ..results import OperatorsResult
+                from ..taylor.operators import derivative_operators
+
+                ops = derivative_operators(resolved.function, at, variables=resolved.variables,
+                                           method=args.method)
+                return OperatorsResult(ops, resolved.label, args.method)
             span = None
             if args.range:
                 lo, hi = (float(evaluate(t.strip(), ns, "--range")) for t in args.range)

@@ -138,10 +138,11 @@ def _run(impl, f, order, x0, direction):
 
 @functools.lru_cache(maxsize=256)
 def _compiled(impl, f, order):
-    """One jitted program per (method, function, order); jit caches shapes and dtypes."""
-    import jax
+    """One compiled program per (method, function, order), tiered: a quick compile answers
+    the first calls, a fully optimised one the repeated calls. jit caches shapes and dtypes."""
+    from ..tiered import TieredJit
 
-    return jax.jit(functools.partial(impl, f, order))
+    return TieredJit(functools.partial(impl, f, order))
 
 
 def _line(f, x0, direction):

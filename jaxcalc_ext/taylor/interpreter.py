@@ -180,4 +180,34 @@ def _scan(eqn, order, invals, rules):
     return _unflatten(carry_out, carry_kind) + _unflatten(ys, ys_kind)
 
 
-_CONTROL_FLOW = {"cond": _cond, "while": _while, "scan": _scan}
+def _linear_solve(eqn, order, invals, rules):
+    """y(t) solving A(t) y(t) = b(t), coefficient by coefficient in a loop over k:
+
+        A_0 y_k = b_k - sum_{j >= 1} A_j y_{k-j},
+
+    the sum being row k of ``matvec(A(t), y(t))`` while rows k.. of y are still zero; each
+    step reuses the primitive's own ``solve`` with the primal constants (one factorisation).
+    """
+    p = eqn.params
+    lengths, jaxprs = p["const_lengths"], p["jaxprs"]
+    n_consts = sum(lengths)
+    consts, rhs = invals[:n_consts], invals[n_consts:]
+    matvec_consts = list(consts[:lengths.matvec])
+    start = lengths.matvec + lengths.vecmat
+    solve_consts = [_primal(c) for c in consts[start:start + lengths.solve]]
+    b, _ = _flatten(rhs, order)
+
+    def solve0(vectors):
+        return jcore.jaxpr_as_fun(jaxprs.solve)(*solve_consts, *vectors)
+
+    y = [jnp.zeros_like(c).at[0].set(v) for c, v in zip(b, solve0([c[0] for c in b]))]
+
+    def step(k, y):
+        known = propagate(jaxprs.matvec, matvec_consts + [Series(c) for c in y], rules)
+        rows = [c[k] - (m.coeffs[k] if isinstance(m, Series) else 0) for c, m in zip(b, known)]
+        return [c.at[k].set(v) for c, v in zip(y, solve0(rows))]
+
+    return [Series(c) for c in lax.fori_loop(1, order + 1, step, y)]
+
+
+_CONTROL_FLOW = {"cond": _cond, "while": _while, "scan": _scan, "custom_linear_solve": _linear_solve}

@@ -30,7 +30,11 @@ from ..errors import JaxCalcError
 from . import rules as R
 from .series import Series
 
-COLLAPSED_RULES: dict[str, Callable] = dict(R.TAYLOR_RULES)
+# Only rules that are right for any stack of rows are shared with Taylor mode; every other
+# primitive has its own collapsed rule below, or none (then method="auto" uses the Hessian).
+COLLAPSED_RULES: dict[str, Callable] = {name: R.TAYLOR_RULES[name] for name in R.LINEAR_PRIMITIVES}
+for _name in ("reduce_max", "reduce_min", "sign", "floor", "ceil", "round", "stop_gradient", "nextafter", "rem"):
+    COLLAPSED_RULES[_name] = R.TAYLOR_RULES[_name]  # decided by the value row alone
 
 
 def _split(c):
@@ -166,10 +170,34 @@ def _collapsed_pow(prim, order, x, y, **params):
 
 COLLAPSED_RULES["div"] = _collapsed_div
 COLLAPSED_RULES["pow"] = _collapsed_pow
-for _name in ("atan2", "rem", "lgamma", "digamma"):
-    COLLAPSED_RULES.pop(_name, None)  # series-only rules; lgamma/digamma loop over the order
-COLLAPSED_RULES["lgamma"] = _collapsed_unary(R.UNARY_SERIES["lgamma"])
-COLLAPSED_RULES["digamma"] = _collapsed_unary(R.UNARY_SERIES["digamma"])
+
+
+def _collapsed_chooser(pick_first: Callable) -> Callable:
+    """max/min: the whole jet of the operand whose value wins (away from ties f is smooth)."""
+    def rule(prim, order, a, b, **params):
+        dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (a, b)))
+        ac, bc = R.S.broadcast_series(R._coeffs(a, order, dtype), R._coeffs(b, order, dtype))
+        return Series(jnp.where(pick_first(ac[0], bc[0]), ac, bc))
+    return rule
+
+
+def _collapsed_clamp(prim, order, lo, x, hi, **params):
+    dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (lo, x, hi)))
+    lo, x, hi = R.S.broadcast_series(*(R._coeffs(v, order, dtype) for v in (lo, x, hi)))
+    return Series(jnp.where(x[0] < lo[0], lo, jnp.where(x[0] > hi[0], hi, x)))
+
+
+def _no_collapsed_rule(prim, order, *args, **params):
+    """Handled in Taylor mode by a recurrence over the order, which has no collapsed analogue."""
+    from ..errors import UnsupportedPrimitiveError
+
+    raise UnsupportedPrimitiveError(prim.name)
+
+
+COLLAPSED_RULES["custom_linear_solve"] = _no_collapsed_rule
+COLLAPSED_RULES["max"] = _collapsed_chooser(lambda a, b: a >= b)
+COLLAPSED_RULES["min"] = _collapsed_chooser(lambda a, b: a <= b)
+COLLAPSED_RULES["clamp"] = _collapsed_clamp
 
 
 def _collapsed_laplacian(f: Callable, x: jax.Array) -> jax.Array:

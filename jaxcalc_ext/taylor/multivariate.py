@@ -63,35 +63,35 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto"):
     Returns ``(exponents, coefficients)`` with exponents as tuples and coefficients
     an array of shape ``(number_of_monomials, *output_shape)``.
     """
-    import jax
-    import jax.numpy as jnp
-
-    from .engine import _as_point, check_order, taylor_coefficients
+    from .engine import check_order
 
     order = check_order(order)
-    x0, _ = _as_point(x0, jnp.ones_like(jnp.asarray(x0, float)))
+    x0 = _vector_point(x0)
+    n = x0.shape[0]
+    # Row 0 of every direction's series is f(x0): order 0 needs one (zero) direction only.
+    directions = lattice_directions(n, order) if order >= 1 else np.zeros((1, n))
+    along = np.asarray(_batched_coefficients(f, x0, order, directions.astype(x0.dtype), method))
+    blocks = [along[0, 0][None]]                                          # (D, K+1, *out)
+    start = 0
+    for k in range(1, order + 1):
+        count = len(exponents_of_degree(n, k))
+        blocks.append(np.tensordot(_interpolation_matrix(n, k), along[start:start + count, k], axes=(1, 0)))
+        start += count
+    return exponents_up_to(n, order), np.concatenate(blocks).astype(along.dtype)
+
+
+def _vector_point(x0):
+    """x0 as a float vector (NumPy when concrete, so no device work before the one compile)."""
+    from .engine import _as_point
+
+    x0, _ = _as_point(x0, np.ones(np.shape(x0)))
     if x0.ndim != 1:
         raise JaxCalcError(f"a multivariate point must be a vector, got shape {x0.shape}")
-    n = x0.shape[0]
-    value = taylor_coefficients(f, x0, 0, direction=jnp.zeros_like(x0), method=method)[0]
-    blocks = [np.asarray(value)[None]]
-    if order >= 1:
-        directions = jnp.asarray(lattice_directions(n, order), x0.dtype)
-        along = _batched_coefficients(f, x0, order, directions, method)  # (D, K+1, *out)
-        start = 0
-        for k in range(1, order + 1):
-            count = len(exponents_of_degree(n, k))
-            a_k = np.asarray(along[start:start + count, k])               # (count, *out)
-            start += count
-            inv = _interpolation_matrix(n, k)
-            blocks.append(np.tensordot(inv, a_k, axes=(1, 0)))
-    return exponents_up_to(n, order), np.concatenate(blocks).astype(np.asarray(value).dtype)
+    return x0
 
 
 def _batched_coefficients(f, x0, order, directions, method):
     """Univariate coefficients along many directions: one vmapped Taylor pass."""
-    import jax
-
     from .engine import taylor_coefficients
 
     if method in ("auto", "taylor"):
@@ -107,29 +107,21 @@ def _batched_coefficients(f, x0, order, directions, method):
 def _vmapped_taylor(f, order):
     import jax
 
+    from ..tiered import TieredJit
     from .engine import _taylor_mode
 
-    return jax.jit(jax.vmap(functools.partial(_taylor_mode, f, order), in_axes=(None, 0)))
+    return TieredJit(jax.vmap(functools.partial(_taylor_mode, f, order), in_axes=(None, 0)))
 
 
 def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):
     """Monomial coefficients of total degree exactly k: one Taylor pass on the degree-k lattice."""
-    import jax.numpy as jnp
-
-    from .engine import _as_point, check_order
+    from .engine import check_order
 
     k = check_order(k)
-    x0, _ = _as_point(x0, jnp.ones_like(jnp.asarray(x0, float)))
-    if x0.ndim != 1:
-        raise JaxCalcError(f"x0 must be a vector, got shape {x0.shape}")
+    x0 = _vector_point(x0)
     n = x0.shape[0]
-    if k == 0:
-        from .engine import taylor_coefficients
-
-        return exponents_of_degree(n, 0), np.asarray(
-            taylor_coefficients(f, x0, 0, direction=jnp.zeros_like(x0), method=method))
-    directions = jnp.asarray(np.array(exponents_of_degree(n, k), dtype=float) / k, x0.dtype)
-    along = np.asarray(_batched_coefficients(f, x0, k, directions, method))[:, k]
+    directions = np.array(exponents_of_degree(n, k), dtype=float) / max(k, 1)
+    along = np.asarray(_batched_coefficients(f, x0, k, directions.astype(x0.dtype), method))[:, k]
     return exponents_of_degree(n, k), np.tensordot(_interpolation_matrix(n, k), along, axes=(1, 0))
 
 

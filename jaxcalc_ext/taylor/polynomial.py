@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import math
@@ -21,7 +22,7 @@ from ..errors import JaxCalcError
 from . import format as fmt
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity, so jax.jit(p) works
 class TaylorPolynomial:
     """``T(x) = sum_alpha c_alpha (x - center)^alpha`` up to total degree ``order``.
 
@@ -84,10 +85,7 @@ class TaylorPolynomial:
         n = self.center.shape[0]
         if x.shape[-1:] != (n,):
             raise JaxCalcError(f"points must have shape (..., {n}), got {x.shape}")
-        delta = x - jnp.asarray(self.center, coeffs.dtype)
-        exps = jnp.asarray(self.exponents, coeffs.dtype)
-        monomials = jnp.prod(delta[..., None, :] ** exps, axis=-1)  # (..., M)
-        return jnp.tensordot(monomials, coeffs, axes=(-1, 0))
+        return _nested_horner()(x, jnp.asarray(self.center, coeffs.dtype), coeffs, self.exponents)
 
     def truncate(self, order: int) -> "TaylorPolynomial":
         """The same expansion cut at a lower total degree (Taylor polynomials nest)."""
@@ -183,7 +181,10 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
 
     order = check_order(order)
     if isinstance(x0, (list, tuple)):
-        x0 = jnp.asarray(x0, dtype=jnp.result_type(float))
+        try:  # concrete coordinates stay NumPy: no device work before the one compile
+            x0 = np.asarray(x0, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise JaxCalcError(f"cannot use {x0!r} as a point: {err}") from None
     g, point, adapted = as_vector_function(f, x0)
     if np.ndim(point) == 0:
         x0, _ = _as_point(x0, None)
@@ -193,8 +194,8 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
         _check_two_sided(coeffs, np.asarray(taylor_coefficients(f, x0, order, direction=-1.0, method=method)), x0)
         return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
                                 coeffs, names, method)
-    x0, _ = _as_point(x0, jnp.ones_like(jnp.asarray(x0, float)))
-    exps, coeffs = monomial_coefficients(g, x0, order, method=method)
+    exps, coeffs = monomial_coefficients(g, point, order, method=method)
+    x0 = np.asarray(_as_point(point, np.ones(np.shape(point)))[0])
     if coeffs.ndim > 1:
         raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; "
                            f"this one returns shape {coeffs.shape[1:]}")
@@ -204,6 +205,40 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
         sig_names = _parameter_names(f) if adapted else None
         variables = sig_names or (("x", "y", "z")[:n] if n <= 3 else tuple(f"x_{{{i + 1}}}" for i in range(n)))
     return TaylorPolynomial(np.asarray(x0), order, exps, coeffs, tuple(variables), method)
+
+
+@functools.cache
+def _nested_horner():
+    """``(x, center, coeffs, exponents) -> sum_a c_a (x - center)^a``, jitted per exponent set.
+
+    Horner in the first variable, whose coefficients are polynomials in the others, evaluated
+    the same way: about two multiply-adds per monomial, all elementwise, so XLA fuses the whole
+    polynomial into one pass over the points (memory O(points), any batch size or sharding).
+    """
+    import jax
+
+    def evaluate(x, center, coeffs, exponents):
+        delta = [x[..., i] - center[i] for i in range(center.shape[0])]
+
+        def horner(terms: dict, var: int):
+            if var == len(delta):
+                return coeffs[terms[()]]
+            by_power: dict[int, dict] = {}
+            for exps, index in terms.items():
+                by_power.setdefault(exps[0], {})[exps[1:]] = index
+            result = None
+            for power in range(max(by_power), -1, -1):
+                inner = horner(by_power[power], var + 1) if power in by_power else None
+                if result is None:
+                    result = inner
+                else:
+                    result = result * delta[var] + (inner if inner is not None else 0)
+            return result
+
+        out = horner({e: i for i, e in enumerate(exponents)}, 0)
+        return out + jax.numpy.zeros(x.shape[:-1], coeffs.dtype)  # broadcast constants
+
+    return jax.jit(evaluate, static_argnames="exponents")
 
 
 def _parameter_names(f) -> tuple[str, ...] | None:

@@ -77,8 +77,14 @@ def _map_coefficients(prim, params, values, promote: bool):
     return Series(out)
 
 
+# Primitives linear in their series operands: they act on every row alike, so any stack of
+# rows (a Taylor series, or the collapsed jets of .laplacian) can go through them.
+LINEAR_PRIMITIVES: set[str] = set()
+
+
 def _linear(name: str, promote: bool = False) -> None:
     TAYLOR_RULES[name] = lambda prim, order, *xs, **p: _map_coefficients(prim, p, xs, promote)
+    LINEAR_PRIMITIVES.add(name)
 
 
 # Linear in their single floating operand (others are indices or shapes).
@@ -106,6 +112,7 @@ def _add(prim, order, a, b, **params):
 
 for _name in ["add", "sub", "add_any"]:
     TAYLOR_RULES[_name] = _add
+    LINEAR_PRIMITIVES.add(_name)
 # Jointly linear in several floating operands: constants enter the value only.
 for _name in ["concatenate", "pad", "dynamic_update_slice",
               "scatter", "scatter-add", "scatter_add", "complex", "select_n", "stack"]:
@@ -347,7 +354,7 @@ def _chooser(pick_first: Callable):
     def rule(prim, order, a, b, **params):
         dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (a, b)))
         ac, bc = _coeffs(a, order, dtype), _coeffs(b, order, dtype)
-        ac, bc = jnp.broadcast_arrays(ac, bc)
+        ac, bc = S.broadcast_series(ac, bc)
         return Series(jnp.where(pick_first(_sign_near_zero_plus(ac - bc)), ac, bc))
     return rule
 
@@ -359,7 +366,7 @@ TAYLOR_RULES["min"] = _chooser(lambda s: s <= 0)
 def _clamp(prim, order, lo, x, hi, **params):
     dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (lo, x, hi)))
     lo, x, hi = (_coeffs(v, order, dtype) for v in (lo, x, hi))
-    lo, x, hi = jnp.broadcast_arrays(lo, x, hi)
+    lo, x, hi = S.broadcast_series(lo, x, hi)
     below, above = _sign_near_zero_plus(x - lo) < 0, _sign_near_zero_plus(x - hi) > 0
     return Series(jnp.where(below, lo, jnp.where(above, hi, x)))
 

@@ -86,9 +86,17 @@ def _matvec(matrix: jax.Array, x: jax.Array) -> jax.Array:
     return jnp.moveaxis(jnp.einsum("...km,...m->...k", matrix, jnp.moveaxis(x, 0, -1)), -1, 0)
 
 
+def broadcast_series(*coeffs: jax.Array) -> list[jax.Array]:
+    """Broadcast series ``(K+1, *shape_i)`` to a common shape, the order axis kept first
+    (a scalar series against an array series, as ``lax.max(x, 0.0)`` does for values)."""
+    shape = jnp.broadcast_shapes(*(c.shape[1:] for c in coeffs))
+    return [jnp.broadcast_to(c.reshape((c.shape[0],) + (1,) * (len(shape) - c.ndim + 1) + c.shape[1:]),
+                             (c.shape[0],) + shape) for c in coeffs]
+
+
 def cauchy_product(a: jax.Array, b: jax.Array) -> jax.Array:
     """Coefficients of a(t) b(t): ``c_k = sum_{m<=k} a_{k-m} b_m``."""
-    a, b = jnp.broadcast_arrays(a, b)
+    a, b = broadcast_series(a, b)
     return _matvec(toeplitz(a), b)
 
 
@@ -101,7 +109,7 @@ def solve_lower(matrix: jax.Array, rhs: jax.Array) -> jax.Array:
 
 def divide(a: jax.Array, b: jax.Array) -> jax.Array:
     """Coefficients of a(t) / b(t): solve ``T(b) y = a``."""
-    a, b = jnp.broadcast_arrays(a, b)
+    a, b = broadcast_series(a, b)
     return solve_lower(toeplitz(b), a)
 
 
