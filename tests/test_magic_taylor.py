@@ -90,3 +90,26 @@ def test_bad_input_is_a_one_line_usage_error_and_nothing_is_lost(shell, line, ex
     assert expected in message
     assert shell.user_ns["keep_me"] == [1, 2, 3]
     assert jax.config.jax_enable_x64 == before_x64
+
+
+def test_laplacian_view_shows_gradient_hessian_and_laplacian(shell):
+    r = run_cell_ok(shell, "r = %taylor x**2 + 2*x*y + y**3 --at 1,2 --laplacian\nr")
+    np.testing.assert_allclose(r.gradient, [6.0, 14.0])            # (2x + 2y, 2x + 3y^2)
+    np.testing.assert_allclose(r.hessian, [[2.0, 2.0], [2.0, 12.0]])  # [[2, 2], [2, 6y]]
+    assert r.laplacian == 14.0 and r.dtype == "float64"
+    data, _ = shell.display_formatter.format(r)
+    assert {"text/latex", "text/html", "text/plain"} <= set(data)
+    assert "\\nabla^2 f(1, 2)" in data["text/latex"] and "pmatrix" in data["text/latex"]
+    assert "Laplacian = 14" in data["text/plain"]
+    assert jax.config.jax_enable_x64 is False
+
+
+def test_laplacian_view_for_three_variables_and_its_errors(shell):
+    # f = x y z + sin(x): the Laplacian is -sin(x); the mixed partials sit off the diagonal
+    r = run_cell_ok(shell, "%taylor x*y*z + sin(x) --at 0.5,2,3 --laplacian")
+    assert r.laplacian == pytest.approx(-np.sin(0.5), rel=1e-14)
+    np.testing.assert_allclose(r.hessian, [[-np.sin(0.5), 3, 2], [3, 0, 0.5], [2, 0.5, 0]], rtol=1e-14, atol=1e-15)
+    message = usage_error(shell, "%taylor lambda v: v * 2 --at 1,2 --laplacian")
+    assert "scalar" in message
+    message = usage_error(shell, "%taylor log(x) + y --at -1,2 --laplacian")
+    assert "not finite" in message or "domain" in message

@@ -88,3 +88,25 @@ def test_graphs_notebook_draws_annotated_graphs():
     mlp = outputs(find_cell(nb, "mlp_graph = %graddag"))[0].data
     assert "× 12" in mlp["image/svg+xml"]
     assert "<svg" in outputs(find_cell(nb, "--depth 1"))[0].data["image/svg+xml"]
+
+
+def test_operators_notebook_shows_matrices_tensors_and_the_seed_laplacian():
+    nb = execute_notebook(EXAMPLES / "operators.ipynb")
+    for cell in nb.cells:
+        for out in getattr(cell, "outputs", []):
+            assert out.output_type != "error", out
+            assert "Warning" not in out.get("text", ""), out.get("text")
+    ops = outputs(find_cell(nb, "--laplacian"))[0].data
+    assert {"text/latex", "text/html"} <= set(ops)
+    assert "\\begin{pmatrix}2 & 2\\\\ 2 & 12\\end{pmatrix}" in ops["text/latex"]
+    assert "\\begin{pmatrix}6\\\\ 14\\end{pmatrix}" in ops["text/latex"] and "= 14" in ops["text/latex"]
+    d3 = "".join(o.get("text", "") for o in find_cell(nb, "derivative_tensor(f, x0, 3)").outputs)
+    assert "max |ours - nested jacfwd| = " in d3
+    assert float(d3.rsplit("= ", 1)[1]) < 1e-12
+    poly = "".join(o.get("text", "") for o in find_cell(nb, "T8 = ").outputs)
+    assert poly.startswith("165 coefficients")
+    lap = "".join(o.get("text", "") for o in find_cell(nb, "jnp.ones(5))\n").outputs)
+    assert "collapsed Taylor mode: -3.1081334" in lap and "trace of the Hessian: -3.1081334" in lap
+    bench = find_cell(nb, "trace(jax.hessian)")
+    assert any("image/png" in o.get("data", {}) for o in bench.outputs)
+    assert "D= 256: speed-up" in "".join(o.get("text", "") for o in bench.outputs)
