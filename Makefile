@@ -29,6 +29,8 @@ demo: $(STAMP_DEMO)
 bench: $(STAMP_TEST)
 	$(PY) benchmarks/taylor_order.py
 	$(PY) benchmarks/laplacian.py
+	$(PY) benchmarks/multivariate.py
+	$(PY) benchmarks/graph_render.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
