@@ -13,7 +13,6 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 
 FUNCTION = "lambda x: jnp.sin(x) + jnp.cos(x) * jnp.exp(-x**2 / 4) + jnp.tanh(x)"
 CHILD = r"""

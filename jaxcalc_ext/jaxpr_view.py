@@ -170,7 +170,6 @@ def transformed(f: Callable, transform: str | None, args: tuple, taylor_order: i
         order = check_order(taylor_order)
         if len(args) != 1:
             raise JaxCalcError("--taylor needs a function of one argument")
-        x0 = jnp.asarray(args[0])
         return (f"taylor{order}({name})",
                 lambda x: _taylor_mode(f, order, x, jnp.ones_like(x)))
     raise JaxCalcError(f"unknown transformation {transform!r}: use one of {', '.join(TRANSFORMS)}")
@@ -182,8 +181,6 @@ def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compar
 
     ``compare=True`` puts f beside its gradient.
     """
-    import jax
-
     from .graph.build import _trace
 
     wanted = [None, transform or "grad"] if compare else [transform]

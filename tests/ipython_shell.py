@@ -1,7 +1,6 @@
 """A real in-process IPython shell with rich display formatters, for magic tests."""
 from __future__ import annotations
 
-import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 

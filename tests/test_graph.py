@@ -1,7 +1,6 @@
 """Computation graphs: node values and adjoints against jax.grad of the intermediate
 computations, control flow, folding, transformed functions, escaping, and rendering."""
 import math
-import re
 
 import jax
 import jax.numpy as jnp

@@ -1,7 +1,6 @@
 """The Taylor engine through control flow, custom derivatives and calls, against mpmath;
 float32 stability at order 100; the nested-jvp fallback for a primitive without a rule."""
 import functools
-import warnings
 
 import jax
 import jax.numpy as jnp

@@ -235,8 +235,6 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     as one node. Beyond ``max_nodes`` the graph is collapsed level by level, then repeated
     identical calls are rolled into one node "name × N".
     """
-    import jax
-
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise JaxCalcError(f"rankdir must be LR or TB, got {rankdir!r}")
     closed_jaxpr = _trace(f, args)

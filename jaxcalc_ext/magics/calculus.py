@@ -5,7 +5,7 @@ import functools
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring  # noqa: F401
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import JaxCalcError
 from .parsing import parse_options, split_line

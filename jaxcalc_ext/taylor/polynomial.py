@@ -174,8 +174,6 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     >>> taylor_polynomial(jnp.exp, 0.0, 3).to_latex()
     '0.166667 x^{3} + 0.5 x^{2} + x + 1'
     """
-    import jax.numpy as jnp
-
     from .engine import _as_point, check_order, taylor_coefficients
     from .multivariate import monomial_coefficients
 
