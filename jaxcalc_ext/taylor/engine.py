@@ -120,12 +120,9 @@ def _run(impl, f, order, x0, direction):
     import jax
 
     try:
-        try:
+        if can_key_cache(f):
             return _compiled(impl, f, order)(x0, direction)
-        except TypeError as err:
-            if "unhashable" not in str(err):
-                raise
-            return impl(f, order, x0, direction)  # f cannot key a cache
+        return impl(f, order, x0, direction)
     except jax.errors.TracerArrayConversionError:
         raise JaxCalcError(
             "the function calls NumPy on a traced value: use jax.numpy (jnp.sin, not np.sin)") from None
@@ -134,6 +131,15 @@ def _run(impl, f, order, x0, direction):
         raise JaxCalcError(
             "the function uses Python control flow (if/while/int()) on a traced value: "
             "use jnp.where or jax.lax.cond instead") from None
+
+
+def can_key_cache(f: Callable) -> bool:
+    """Whether f can key a cache of compiled programs (a callable object may be unhashable)."""
+    try:
+        hash(f)
+    except TypeError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=256)

@@ -20,14 +20,16 @@ directions, with no reverse pass and no n x n Hessian.
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..errors import JaxCalcError
+from ..errors import JaxCalcError, UnsupportedPrimitiveError
 from . import rules as R
+from .engine import can_key_cache
 from .series import Series
 
 # Only rules that are right for any stack of rows are shared with Taylor mode; every other
@@ -189,8 +191,6 @@ def _collapsed_clamp(prim, order, lo, x, hi, **params):
 
 def _no_collapsed_rule(prim, order, *args, **params):
     """Handled in Taylor mode by a recurrence over the order, which has no collapsed analogue."""
-    from ..errors import UnsupportedPrimitiveError
-
     raise UnsupportedPrimitiveError(prim.name)
 
 
@@ -217,10 +217,12 @@ def _hessian_trace(f: Callable, x: jax.Array) -> jax.Array:
     return jnp.trace(jax.hessian(f)(x).reshape(x.size, x.size))
 
 
+_METHODS = {"collapsed": _collapsed_laplacian, "hessian": _hessian_trace}
+
+
 @functools.lru_cache(maxsize=128)
 def _compiled(f: Callable, method: str, batched: bool):
-    impl = {"collapsed": _collapsed_laplacian, "hessian": _hessian_trace}[method]
-    fn = functools.partial(impl, f)
+    fn = functools.partial(_METHODS[method], f)
     return jax.jit(jax.vmap(fn) if batched else fn)
 
 
@@ -240,9 +242,6 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     if method not in ("auto", "collapsed", "hessian"):
         raise JaxCalcError(f"unknown method {method!r}: use 'auto', 'collapsed' or 'hessian'")
     if method == "auto":
-        from ..errors import UnsupportedPrimitiveError
-        import warnings
-
         try:
             return laplacian(f, x, method="collapsed")
         except UnsupportedPrimitiveError as err:
@@ -254,13 +253,10 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
         x = x.astype(jnp.result_type(float))
     if x.ndim not in (1, 2):
         raise JaxCalcError(f"x must be a point (n,) or a batch of points (B, n), got shape {x.shape}")
-    try:
+    if can_key_cache(f):
         return _compiled(f, method, x.ndim == 2)(x)
-    except TypeError as err:
-        if "unhashable" not in str(err):
-            raise
-        impl = {"collapsed": _collapsed_laplacian, "hessian": _hessian_trace}[method]
-        return jax.vmap(functools.partial(impl, f))(x) if x.ndim == 2 else impl(f, x)
+    impl = functools.partial(_METHODS[method], f)
+    return jax.vmap(impl)(x) if x.ndim == 2 else impl(x)
 
 
 def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 64) -> jax.Array:

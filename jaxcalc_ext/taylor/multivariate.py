@@ -92,14 +92,10 @@ def _vector_point(x0):
 
 def _batched_coefficients(f, x0, order, directions, method):
     """Univariate coefficients along many directions: one vmapped Taylor pass."""
-    from .engine import taylor_coefficients
+    from .engine import can_key_cache, taylor_coefficients
 
-    if method in ("auto", "taylor"):
-        try:
-            return _vmapped_taylor(f, order)(x0, directions)
-        except TypeError as err:
-            if "unhashable" not in str(err):
-                raise
+    if method in ("auto", "taylor") and can_key_cache(f):
+        return _vmapped_taylor(f, order)(x0, directions)
     return np.stack([taylor_coefficients(f, x0, order, direction=d, method=method) for d in directions])
 
 

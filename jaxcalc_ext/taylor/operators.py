@@ -55,10 +55,9 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
     """Gradient, Hessian and Laplacian of ``f(v)`` or ``f(x, y, ...)`` at the point x0."""
     from .laplacian import laplacian
     from .multivariate import derivative_tensor
-    from .polynomial import _parameter_names, as_vector_function
+    from .polynomial import as_vector_function, coordinates, default_variables
 
-    if isinstance(x0, (list, tuple)):
-        x0 = np.asarray(x0, dtype=float)
+    x0 = coordinates(x0)
     g, point, adapted = as_vector_function(f, x0)
     point = np.atleast_1d(np.asarray(point, dtype=float))
     if point.ndim != 1:
@@ -76,8 +75,5 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
     if not (np.isfinite(value) and np.all(np.isfinite(hessian)) and np.isfinite(lap)):
         raise JaxCalcError(f"f or its derivatives are not finite at {point.tolist()}: "
                            "choose a point inside the function's domain where f is smooth")
-    n = point.shape[0]
-    if variables is None:
-        variables = (_parameter_names(f) if adapted else None) or (
-            ("x", "y", "z")[:n] if n <= 3 else tuple(f"x_{{{i + 1}}}" for i in range(n)))
+    variables = variables or default_variables(f, point.shape[0], adapted)
     return DerivativeOperators(point.astype(hessian.dtype), tuple(variables), value, gradient, hessian, lap)

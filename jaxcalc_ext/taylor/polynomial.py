@@ -175,14 +175,10 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     '0.166667 x^{3} + 0.5 x^{2} + x + 1'
     """
     from .engine import _as_point, check_order, taylor_coefficients
-    from .multivariate import monomial_coefficients
+    from .multivariate import _vector_point, monomial_coefficients
 
     order = check_order(order)
-    if isinstance(x0, (list, tuple)):
-        try:  # concrete coordinates stay NumPy: no device work before the one compile
-            x0 = np.asarray(x0, dtype=float)
-        except (TypeError, ValueError) as err:
-            raise JaxCalcError(f"cannot use {x0!r} as a point: {err}") from None
+    x0 = coordinates(x0)
     g, point, adapted = as_vector_function(f, x0)
     if np.ndim(point) == 0:
         x0, _ = _as_point(x0, None)
@@ -193,16 +189,31 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
         return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
                                 coeffs, names, method)
     exps, coeffs = monomial_coefficients(g, point, order, method=method)
-    x0 = np.asarray(_as_point(point, np.ones(np.shape(point)))[0])
+    x0 = np.asarray(_vector_point(point))
     if coeffs.ndim > 1:
         raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; "
                            f"this one returns shape {coeffs.shape[1:]}")
     _check_finite(coeffs, x0)
-    n = x0.shape[0]
-    if variables is None:
-        sig_names = _parameter_names(f) if adapted else None
-        variables = sig_names or (("x", "y", "z")[:n] if n <= 3 else tuple(f"x_{{{i + 1}}}" for i in range(n)))
+    variables = variables or default_variables(f, x0.shape[0], adapted)
     return TaylorPolynomial(np.asarray(x0), order, exps, coeffs, tuple(variables), method)
+
+
+def coordinates(x0: Any) -> Any:
+    """A list or tuple of coordinates as a float NumPy vector (concrete coordinates stay NumPy:
+    no device work before the one compile); anything else as it is."""
+    if not isinstance(x0, (list, tuple)):
+        return x0
+    try:
+        return np.asarray(x0, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise JaxCalcError(f"cannot use {x0!r} as a point: {err}") from None
+
+
+def default_variables(f: Callable, n: int, adapted: bool) -> tuple[str, ...]:
+    """Names for n coordinates: f's parameter names when f takes one per coordinate, else
+    x, y, z (or x_1 .. x_n beyond three)."""
+    return (_parameter_names(f) if adapted else None) or (
+        ("x", "y", "z")[:n] if n <= 3 else tuple(f"x_{{{i + 1}}}" for i in range(n)))
 
 
 @functools.cache
