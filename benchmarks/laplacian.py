@@ -18,6 +18,7 @@ import jax.numpy as jnp
 jax.config.update("jax_enable_x64", True)
 
 import jaxcalc_ext as jc  # noqa: E402
+from _common import loglog_plot  # noqa: E402
 
 
 def make_mlp(dim: int, key):
@@ -66,17 +67,10 @@ def main(argv=None) -> int:
         rows.append((dim, a, b))
         print(f"{dim:>5} | {a * 1e6:8.0f} us | {b * 1e6:11.0f} us | {b / a:7.2f}x | {abs(ours - ref) / abs(ref):9.1e}")
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.loglog([r[0] for r in rows], [r[1] * 1e6 for r in rows], "o-", label="collapsed Taylor mode")
-        ax.loglog([r[0] for r in rows], [r[2] * 1e6 for r in rows], "s-", label="trace(jax.hessian)")
-        ax.set_xlabel("input dimension D"); ax.set_ylabel("time per Laplacian (us)")
-        ax.set_title("Laplacian of a 3-layer tanh MLP (jitted, CPU)"); ax.legend(); ax.grid(alpha=0.3, which="both")
-        fig.tight_layout(); fig.savefig(args.plot, dpi=100)
-        print(f"plot written to {args.plot}")
+        dims_done = [r[0] for r in rows]
+        loglog_plot(args.plot, [(dims_done, [r[1] * 1e6 for r in rows], "o-", "collapsed Taylor mode"),
+                                (dims_done, [r[2] * 1e6 for r in rows], "s-", "trace(jax.hessian)")],
+                    "input dimension D", "time per Laplacian (us)", "Laplacian of a 3-layer tanh MLP (jitted, CPU)")
     return 0
 
 

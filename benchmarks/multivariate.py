@@ -10,9 +10,9 @@ construction: nested ``jax.jacfwd`` derivative tensors D^0..D^K, each jitted.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
+
+from _common import run_child
 
 FUNCTION = "lambda x, y, z: jnp.exp(x) * jnp.sin(y) + jnp.cos(x * z) + y**3 * z"
 CHILD = r"""
@@ -43,13 +43,8 @@ print(json.dumps({{"first": first, "size": size}}))
 
 
 def measure(method: str, degree: int, timeout: float, lapack_loaded: bool = False):
-    args = [sys.executable, "-c", CHILD.format(function=FUNCTION), method, str(degree)]
-    try:
-        out = subprocess.run(args + (["--lapack-loaded"] if lapack_loaded else []), capture_output=True,
-                             text=True, timeout=timeout, check=True)
-    except subprocess.TimeoutExpired:
-        return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    extra = ["--lapack-loaded"] if lapack_loaded else []
+    return run_child(CHILD.format(function=FUNCTION), [method, str(degree), *extra], timeout)
 
 
 def main(argv=None) -> int:

@@ -10,9 +10,9 @@ ratios within this one run, never as absolute times in a unit test:
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
+
+from _common import loglog_plot, run_child
 
 FUNCTION = "lambda x: jnp.sin(x) + jnp.cos(x) * jnp.exp(-x**2 / 4) + jnp.tanh(x)"
 CHILD = r"""
@@ -38,14 +38,8 @@ print(json.dumps({{"cold": cold, "steady": statistics.median(times), "last": flo
 
 
 def measure(method: str, order: int, timeout: float, lapack_loaded: bool = False):
-    code = CHILD.format(function=FUNCTION)
     extra = ["--lapack-loaded"] if lapack_loaded else []
-    try:
-        out = subprocess.run([sys.executable, "-c", code, method, str(order), *extra], capture_output=True,
-                             text=True, timeout=timeout, check=True)
-    except subprocess.TimeoutExpired:
-        return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD.format(function=FUNCTION), [method, str(order), *extra], timeout)
 
 
 def main(argv=None) -> int:
@@ -88,20 +82,12 @@ def main(argv=None) -> int:
     worst = max(r["steady"] for k, r in ours.items() if r and k <= 50)
     print(f"  steady, worst up to K=50: {worst * 1e6:.0f} us (target <= 50 us)")
     if args.plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for method, marker in zip(results, "osd"):
-            ks = [k for k in orders if results[method].get(k)]
-            ax.loglog(ks, [results[method][k]["cold"] for k in ks], marker=marker, label=method)
-        ks = [k for k in orders if warm.get(k)]
-        ax.loglog(ks, [warm[k]["cold"] for k in ks], marker="^", ls="--", label="taylor, LAPACK loaded")
-        ax.set_xlabel("order K"); ax.set_ylabel("cold time: trace + compile + run (s)")
-        ax.set_title("Taylor coefficients: cost vs order"); ax.legend(); ax.grid(alpha=0.3, which="both")
-        fig.tight_layout(); fig.savefig(args.plot, dpi=100)
-        print(f"plot written to {args.plot}")
+        curves = [([k for k in orders if results[m].get(k)], [results[m][k]["cold"] for k in orders if results[m].get(k)],
+                   marker + "-", m) for m, marker in zip(results, "osd")]
+        curves.append(([k for k in orders if warm.get(k)], [warm[k]["cold"] for k in orders if warm.get(k)],
+                       "^--", "taylor, LAPACK loaded"))
+        loglog_plot(args.plot, curves, "order K", "cold time: trace + compile + run (s)",
+                    "Taylor coefficients: cost vs order")
     return 0
 
 
