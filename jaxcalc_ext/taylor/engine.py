@@ -21,6 +21,10 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import JaxCalcError, UnsupportedPrimitiveError
+# The interpreter, its rules and JAX come with this module (not with `import jaxcalc_ext` or
+# `%load_ext`): every function here needs them, and a first call should not pay their import.
+from .interpreter import propagate
+from .series import Series, constant_series, without_lapack
 
 MAX_ORDER = 1000
 METHODS = ("auto", "taylor", "jet", "nested")
@@ -148,7 +152,8 @@ def _compiled(impl, f, order):
     the first calls, a fully optimised one the repeated calls. jit caches shapes and dtypes."""
     from ..tiered import TieredJit
 
-    return TieredJit(functools.partial(impl, f, order))
+    program = functools.partial(impl, f, order)
+    return TieredJit(program, quick_fn=without_lapack(program))
 
 
 def _line(f, x0, direction):
@@ -158,8 +163,6 @@ def _line(f, x0, direction):
 def _taylor_mode(f, order, x0, direction):
     import jax
     import jax.numpy as jnp
-    from .interpreter import propagate
-    from .series import Series, constant_series
 
     closed, out_shape = jax.make_jaxpr(f, return_shape=True)(x0)
     coeffs = constant_series(x0, order)

@@ -25,7 +25,7 @@ from jax.extend import core as jcore
 
 from ..errors import UnsupportedPrimitiveError
 from ..jaxpr_tools import call_body
-from .rules import TAYLOR_RULES
+from .rules import TAYLOR_RULES, pass_memo
 from .series import Series, constant_series
 
 Value = Any
@@ -49,7 +49,8 @@ def propagate(closed: jcore.ClosedJaxpr, inputs: Sequence[Value], rules: dict | 
 
     ``rules`` replaces the rule table (the collapsed jets of :mod:`.laplacian` use their own).
     """
-    return eval_jaxpr_series(closed.jaxpr, closed.consts, inputs, TAYLOR_RULES if rules is None else rules)
+    with pass_memo():
+        return eval_jaxpr_series(closed.jaxpr, closed.consts, inputs, TAYLOR_RULES if rules is None else rules)
 
 
 def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequence[Value],

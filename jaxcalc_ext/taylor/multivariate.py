@@ -105,8 +105,10 @@ def _vmapped_taylor(f, order):
 
     from ..tiered import TieredJit
     from .engine import _taylor_mode
+    from .series import without_lapack
 
-    return TieredJit(jax.vmap(functools.partial(_taylor_mode, f, order), in_axes=(None, 0)))
+    program = jax.vmap(functools.partial(_taylor_mode, f, order), in_axes=(None, 0))
+    return TieredJit(program, quick_fn=without_lapack(program))
 
 
 def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):

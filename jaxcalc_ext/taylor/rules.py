@@ -22,8 +22,11 @@ table 13.2, written as one triangular solve each (see :mod:`.series`). With
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jax
 import jax.numpy as jnp
@@ -183,6 +186,37 @@ def _power_series(u, p):                         # u y' = p u' y
     return S.solve_linear_ode(u[0] ** p, u, p * S.derivative(u), None, like=u)
 
 
+# Values computed once per propagation pass and shared by rules (sin and cos of one value
+# share one solve): keyed by function and input object, live only while a pass runs.
+_PASS_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("taylor_pass_memo", default=None)
+
+
+@contextlib.contextmanager
+def pass_memo() -> Iterator[None]:
+    """Share :func:`_once_per_pass` results within the block (one interpreter pass)."""
+    token = _PASS_MEMO.set({})
+    try:
+        yield
+    finally:
+        _PASS_MEMO.reset(token)
+
+
+def _once_per_pass(fn: Callable[[jax.Array], jax.Array]) -> Callable[[jax.Array], jax.Array]:
+    """Memoise ``fn(u)`` on the identity of the array u within a :func:`pass_memo` block."""
+    @functools.wraps(fn)
+    def shared(u):
+        memo = _PASS_MEMO.get()
+        if memo is None:
+            return fn(u)
+        key = (fn, id(u))
+        if key in memo and memo[key][0] is u:  # the entry holds u, so its id is not reused
+            return memo[key][1]
+        memo[key] = (u, fn(u))
+        return memo[key][1]
+    return shared
+
+
+@_once_per_pass
 def _unit_circle(u):                             # w = exp(i u): cos u + i sin u
     cdtype = jnp.result_type(u.dtype, jnp.complex64)
     w0 = lax.complex(jnp.cos(u[0]), jnp.sin(u[0]))

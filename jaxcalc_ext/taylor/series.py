@@ -16,10 +16,14 @@ with the order (unlike unrolling a Python loop per coefficient).
 """
 from __future__ import annotations
 
+import contextvars
+import functools
 from dataclasses import dataclass
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,51 @@ def cauchy_product(a: jax.Array, b: jax.Array) -> jax.Array:
     return _matvec(toeplitz(a), b)
 
 
+# Whether solve_lower runs forward substitution in XLA ops instead of LAPACK (see without_lapack).
+_WITHOUT_LAPACK: contextvars.ContextVar[bool] = contextvars.ContextVar("without_lapack", default=False)
+
+
+def without_lapack(fn: Callable) -> Callable:
+    """``fn`` traced with every triangular solve written as a loop of XLA ops, not a LAPACK call.
+
+    A program to run once: the first LAPACK call of a process loads SciPy (about 0.2 s) and
+    compiling the loop costs less than that; LAPACK is faster for repeated calls.
+
+    >>> import jax, jax.numpy as jnp
+    >>> geometric = without_lapack(lambda u: divide(u, jnp.array([1.0, -1.0, 0.0])))
+    >>> jax.jit(geometric)(jnp.array([1.0, 0.0, 0.0])).tolist()    # 1 / (1 - t)
+    [1.0, 1.0, 1.0]
+    """
+    @functools.wraps(fn)
+    def traced_without_lapack(*args, **kwargs):
+        token = _WITHOUT_LAPACK.set(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _WITHOUT_LAPACK.reset(token)
+    return traced_without_lapack
+
+
+def _forward_substitution(matrix: jax.Array, rhs: jax.Array) -> jax.Array:
+    """``solve_lower`` as a loop over the rows, in plain XLA ops (no LAPACK, no SciPy)."""
+    r = jnp.moveaxis(rhs, 0, -1)                              # (*shape, K+1)
+    diagonal = jnp.diagonal(matrix, axis1=-2, axis2=-1)       # (*shape, K+1)
+    last = r.ndim - 1
+
+    def solve_row(k, y):                                      # y_m = 0 for m >= k so far
+        row = lax.dynamic_index_in_dim(matrix, k, axis=matrix.ndim - 2, keepdims=False)
+        y_k = (lax.dynamic_index_in_dim(r, k, axis=last, keepdims=False) - jnp.sum(row * y, axis=-1)) \
+            / lax.dynamic_index_in_dim(diagonal, k, axis=last, keepdims=False)
+        return lax.dynamic_update_index_in_dim(y, y_k, k, axis=last)
+
+    y = lax.fori_loop(0, r.shape[-1], solve_row, jnp.zeros_like(r))
+    return jnp.moveaxis(y, -1, 0)
+
+
 def solve_lower(matrix: jax.Array, rhs: jax.Array) -> jax.Array:
     """Solve ``matrix @ y = rhs`` for lower-triangular matrices ``(*shape, K+1, K+1)``."""
+    if _WITHOUT_LAPACK.get():
+        return _forward_substitution(matrix, rhs)
     rhs_last = jnp.moveaxis(rhs, 0, -1)[..., None]
     y = jax.lax.linalg.triangular_solve(matrix, rhs_last, left_side=True, lower=True)
     return jnp.moveaxis(y[..., 0], -1, 0)

@@ -1,0 +1,75 @@
+"""Tiered compilation: the quick first tier and the full tier compute the same series."""
+import json
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import mpmath
+import numpy as np
+
+import jaxcalc_ext.tiered as tiered
+from jaxcalc_ext.taylor.engine import _taylor_mode
+from oracle import mp_taylor, rel_err
+
+f = lambda x: jnp.sin(x) + jnp.cos(x) * jnp.exp(-x ** 2 / 4) + jnp.tanh(x)
+f_mp = lambda x: mpmath.sin(x) + mpmath.cos(x) * mpmath.exp(-x ** 2 / 4) + mpmath.tanh(x)
+
+
+def test_both_tiers_match_mpmath_and_the_program_is_promoted(x64):
+    from jaxcalc_ext.taylor.engine import _compiled
+
+    program = _compiled(_taylor_mode, lambda x: f(x), 50)   # a new function: a new TieredJit
+    x0, d = np.float64(0.5), np.float64(1.0)
+    quick = [np.asarray(program(x0, d)) for _ in range(program.promote_after)]
+    assert program._full._cache_size() == 0          # the first calls never compiled the full tier
+    full = np.asarray(program(x0, d))
+    assert program._full._cache_size() == 1
+    want = np.asarray(mp_taylor(f_mp, 0.5, 50))
+    assert rel_err(quick[0], want) < 1e-12
+    assert rel_err(full, want) < 1e-12
+
+
+def test_the_quick_tier_solves_without_lapack_and_the_full_tier_with_it(x64):
+    from jaxcalc_ext.taylor.series import without_lapack
+
+    program = lambda x0, d: _taylor_mode(jnp.exp, 10, x0, d)
+    prims = lambda fn: {str(e.primitive) for e in jax.make_jaxpr(fn)(0.5, 1.0).jaxpr.eqns}
+    loops = {"while", "scan"}
+    assert "triangular_solve" in prims(program) and not loops & prims(program)
+    assert "triangular_solve" not in prims(without_lapack(program)) and loops & prims(without_lapack(program))
+
+
+def test_sin_and_cos_of_one_value_share_one_solve(x64):
+    jaxpr = jax.make_jaxpr(lambda x0, d: _taylor_mode(lambda x: jnp.sin(x) * jnp.cos(x), 20, x0, d))(0.5, 1.0)
+    solves = [e for e in jaxpr.jaxpr.eqns if str(e.primitive) == "triangular_solve"]
+    # sin and cos come from one solve for exp(i x); the product needs none
+    assert len(solves) == 1
+
+
+def test_an_option_this_xla_does_not_know_is_dropped(monkeypatch):
+    monkeypatch.setattr(tiered, "QUICK_OPTIONS", {"xla_no_such_option_for_tests": 1,
+                                                  "xla_backend_optimization_level": 0})
+    square = tiered.TieredJit(lambda x: x * x)
+    assert float(square(jnp.float32(3.0))) == 9.0
+    assert square._quick_options == {"xla_backend_optimization_level": 0}
+
+
+def test_a_first_call_in_a_fresh_process_does_not_load_lapack():
+    # JAX's first LAPACK call loads scipy.linalg (~0.2 s): the first tier must not need it.
+    code = (
+        "import json, sys, jax, jax.numpy as jnp\n"
+        "jax.config.update('jax_enable_x64', True)\n"
+        "from jaxcalc_ext import taylor_coefficients\n"
+        "g = lambda x: jnp.tanh(x) / (1 + x**2)\n"
+        "c = taylor_coefficients(g, 0.5, 30)\n"
+        "first = 'scipy.linalg' in sys.modules\n"
+        "cs = [taylor_coefficients(g, 0.5, 30) for _ in range(4)]\n"
+        "print(json.dumps({'first': first, 'later': 'scipy.linalg' in sys.modules,\n"
+        "                  'c': [float(v) for v in c], 'full': [float(v) for v in cs[-1]]}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["first"] is False and result["later"] is True
+    want = np.asarray(mp_taylor(lambda x: mpmath.tanh(x) / (1 + x ** 2), 0.5, 30))
+    assert rel_err(np.array(result["c"]), want) < 1e-12
+    assert rel_err(np.array(result["full"]), want) < 1e-12
