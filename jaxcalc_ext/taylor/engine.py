@@ -50,6 +50,9 @@ def _as_point(x0: Any, direction: Any):
     import jax
     import jax.numpy as jnp
 
+    if direction is None and type(x0) in (float, int):  # the common case, kept cheap for repeated calls
+        dtype = jax.dtypes.canonicalize_dtype(np.float64)
+        return np.asarray(x0, dtype), np.ones((), dtype)
     xp = jnp if isinstance(x0, jax.Array) else np
     try:
         x0 = xp.asarray(x0)
@@ -57,13 +60,13 @@ def _as_point(x0: Any, direction: Any):
         raise JaxCalcError(f"cannot use {x0!r} as a point: {err}") from None
     if not jnp.issubdtype(x0.dtype, jnp.inexact) or (xp is np and x0.dtype == np.float64):
         # Python floats, NumPy float64 and integers take JAX's default float (float64 under x64).
-        x0 = x0.astype(jnp.result_type(float))
+        x0 = x0.astype(jax.dtypes.canonicalize_dtype(np.float64))
     if direction is None:
         if x0.ndim:
             raise JaxCalcError(
                 f"x0 has shape {x0.shape}: give a direction of the same shape "
                 "(or use taylor_polynomial for the full multivariate polynomial)")
-        direction = xp.ones_like(x0)
+        direction = xp.ones((), x0.dtype)
     dxp = jnp if isinstance(direction, jax.Array) or xp is jnp else np
     direction = dxp.asarray(direction, x0.dtype)
     if direction.shape != x0.shape:
