@@ -19,10 +19,17 @@ def run_cell_ok(shell, code):
 
 
 def usage_error(shell, code) -> str:
-    """Run code that must fail with a one-line UsageError; return its message."""
+    """Run code that must fail with a one-line UsageError, leaving the user's variables and
+    JAX's float64 switch as they were; return its message."""
+    import jax
+
+    variables, x64 = dict(shell.user_ns), jax.config.jax_enable_x64
     result = shell.run_cell(code, store_history=False)
     err = result.error_in_exec or result.error_before_exec
     assert isinstance(err, UsageError), f"expected UsageError, got {err!r}"
     message = str(err)
     assert "\n" not in message and message
+    changed = [name for name, value in variables.items() if shell.user_ns.get(name) is not value]
+    assert not changed, f"the failed magic changed the user's variables {changed}"
+    assert jax.config.jax_enable_x64 == x64
     return message
