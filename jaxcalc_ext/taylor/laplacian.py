@@ -226,6 +226,12 @@ def _compiled(f: Callable, method: str, batched: bool):
     return jax.jit(jax.vmap(fn) if batched else fn)
 
 
+def _float_array(x: Any) -> jax.Array:
+    """x as a JAX array; integers take JAX's default float (float64 under x64)."""
+    x = jnp.asarray(x)
+    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.result_type(float))
+
+
 def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     """The Laplacian ``sum_i d^2 f / dx_i^2`` of ``f: R^n -> R`` at x (shape (n,)), or at each
     row of a batch (shape (B, n)). jit-, vmap- and sharding-friendly.
@@ -248,9 +254,7 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
             warnings.warn(f"{err.primitive_name}: no collapsed rule, using trace(hessian)",
                           RuntimeWarning, stacklevel=2)
             return laplacian(f, x, method="hessian")
-    x = jnp.asarray(x)
-    if not jnp.issubdtype(x.dtype, jnp.inexact):
-        x = x.astype(jnp.result_type(float))
+    x = _float_array(x)
     if x.ndim not in (1, 2):
         raise JaxCalcError(f"x must be a point (n,) or a batch of points (B, n), got shape {x.shape}")
     if can_key_cache(f):
@@ -272,7 +276,7 @@ def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 6
 
     if samples < 1:
         raise JaxCalcError("samples must be >= 1")
-    x = jnp.asarray(x, jnp.result_type(float) if not jnp.issubdtype(jnp.asarray(x).dtype, jnp.inexact) else None)
+    x = _float_array(x)
     v = jax.random.rademacher(key, (samples,) + x.shape, dtype=x.dtype)
     second = jax.vmap(lambda d: _taylor_mode(f, 2, x, d)[2])(v)
     return 2 * jnp.mean(second)
