@@ -65,7 +65,8 @@ def main(argv=None) -> int:
     print("cold = trace + compile + first run in a fresh process (ours: median of 3 processes);\n"
           "'warm LAPACK' = the same after the one-time import of scipy.linalg that JAX's first LAPACK\n"
           "lowering does in a process (our first tier needs none).\n"
-          "steady = median per call through taylor_coefficients; 'sync' = the same in JAX's synchronous CPU\n"
+          "steady = median per call through taylor_coefficients (which polls its result for up to 150 us);\n"
+          "'sync' = the same in JAX's synchronous CPU\n"
           "runtime (jax_cpu_enable_async_dispatch=False), without the hand-over to a worker thread and back")
     print(f"{'K':>4} | {'taylor cold':>11} {'steady':>9} | {'jet cold':>9} {'steady':>9} | {'nested cold':>11} {'steady':>9}"
           f" | {'taylor cold, warm LAPACK':>24} | {'taylor steady, sync':>19}")

@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import JaxCalcError, UnsupportedPrimitiveError
+from ..ready import wait_briefly
 # The interpreter, its rules and JAX come with this module (not with `import jaxcalc_ext` or
 # `%load_ext`): every function here needs them, and a first call should not pay their import.
 from .interpreter import propagate
@@ -128,7 +129,7 @@ def _run(impl, f, order, x0, direction):
 
     try:
         if can_key_cache(f):
-            return _compiled(impl, f, order)(x0, direction)
+            return wait_briefly(_compiled(impl, f, order)(x0, direction))
         return impl(f, order, x0, direction)
     except jax.errors.TracerArrayConversionError:
         raise JaxCalcError(

@@ -28,6 +28,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from ..errors import JaxCalcError, UnsupportedPrimitiveError
+from ..ready import wait_briefly
 from . import rules as R
 from .engine import can_key_cache
 from .series import Series
@@ -258,7 +259,7 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     if x.ndim not in (1, 2):
         raise JaxCalcError(f"x must be a point (n,) or a batch of points (B, n), got shape {x.shape}")
     if can_key_cache(f):
-        return _compiled(f, method, x.ndim == 2)(x)
+        return wait_briefly(_compiled(f, method, x.ndim == 2)(x))
     impl = functools.partial(_METHODS[method], f)
     return jax.vmap(impl)(x) if x.ndim == 2 else impl(x)
 

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import JaxCalcError
+from ..ready import wait_briefly
 
 
 @functools.lru_cache(maxsize=None)
@@ -95,7 +96,7 @@ def _batched_coefficients(f, x0, order, directions, method):
     from .engine import can_key_cache, taylor_coefficients
 
     if method in ("auto", "taylor") and can_key_cache(f):
-        return _vmapped_taylor(f, order)(x0, directions)
+        return wait_briefly(_vmapped_taylor(f, order)(x0, directions))
     return np.stack([taylor_coefficients(f, x0, order, direction=d, method=method) for d in directions])
 
 
