@@ -7,7 +7,7 @@ more than our whole order-50 Taylor program, which runs in under 20 us. So the f
 answer interactive requests (``taylor_coefficients``, ``laplacian``, ...) poll their result for
 at most :data:`POLL_BUDGET_S` before returning it, as adaptive locks spin before they sleep. A
 result still running after that is returned as it is, so a long computation costs at most the
-budget of one busy core, and its caller blocks as usual.
+budget of one busy core (and of the GIL), and its caller blocks as usual.
 
 >>> import jax.numpy as jnp
 >>> y = wait_briefly(jnp.arange(3.0) * 2)
