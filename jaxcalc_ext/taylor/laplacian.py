@@ -44,14 +44,18 @@ def _split(c):
     return c[0], c[1:-1], c[-1]
 
 
+def _chain(J, L, y, g1, g2) -> Series:
+    """The jet of y = g(u) from g(u), g'(u), g''(u)/2: J_y = g' J, L_y = g' L + (g''/2) sum J^2."""
+    return Series(jnp.concatenate([y[None], g1 * J, (g1 * L + g2 * jnp.sum(J * J, axis=0))[None]]))
+
+
 def _collapsed_unary(series_fn: Callable) -> Callable:
-    """From g's Taylor coefficients at u: y = g(u), J_y = g' J, L_y = g' L + (g''/2) sum J^2."""
+    """The elementwise rule from g's order-2 Taylor coefficients at u."""
     def rule(prim, order, x, **params):
         u, J, L = _split(x.coeffs)
         probe = jnp.stack([u, jnp.ones_like(u), jnp.zeros_like(u)])
         g = series_fn(probe, **params)            # [g(u), g'(u), g''(u)/2]
-        y = g[0]
-        return Series(jnp.concatenate([y[None], g[1] * J, (g[1] * L + g[2] * jnp.sum(J * J, axis=0))[None]]))
+        return _chain(J, L, g[0], g[1], g[2])
     return rule
 
 
@@ -63,8 +67,7 @@ def _closed_form(derivatives: Callable) -> Callable:
     """The same rule from closed forms ``u -> (g, g', g''/2)``: no series solve on the hot path."""
     def rule(prim, order, x, **params):
         u, J, L = _split(x.coeffs)
-        y, g1, g2 = derivatives(u, **{k: v for k, v in params.items() if k != "accuracy"})
-        return Series(jnp.concatenate([y[None], g1 * J, (g1 * L + g2 * jnp.sum(J * J, axis=0))[None]]))
+        return _chain(J, L, *derivatives(u, **{k: v for k, v in params.items() if k != "accuracy"}))
     return rule
 
 
