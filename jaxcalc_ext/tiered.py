@@ -52,6 +52,12 @@ class TieredJit:
             return self._full(*args)
         return self._call_quick(*args)
 
+    def full(self, *args: Any):
+        """Call the fully optimised program at once: for large batches, where the quick tier's
+        unoptimised loops would cost more than the optimised compile saves."""
+        self._calls = max(self._calls, self.promote_after)
+        return self._full(*args)
+
     def _call_quick(self, *args: Any):
         import jax
 

@@ -15,8 +15,13 @@ def register(ipython) -> None:
         return
     from .calculus import CalculusMagics
 
+    from .settings import JaxCalc
+
     magics = CalculusMagics(ipython)
     ipython.register_magics(magics)
+    settings = JaxCalc(parent=ipython)
+    ipython.configurables.append(settings)
+    magics.settings = settings
     setattr(ipython, _REGISTERED, magics)
 
 
@@ -24,6 +29,9 @@ def unregister(ipython) -> None:
     magics = getattr(ipython, _REGISTERED, None)
     if magics is None:
         return
+    settings = getattr(magics, "settings", None)
+    if settings in ipython.configurables:
+        ipython.configurables.remove(settings)
     for kind, names in magics.magics.items():
         for name in names:
             ipython.magics_manager.magics[kind].pop(name, None)

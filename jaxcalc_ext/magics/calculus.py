@@ -8,6 +8,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import JaxCalcError
+from .background import run_interruptibly
 from .parsing import parse_options, split_line
 
 
@@ -87,15 +88,17 @@ class CalculusMagics(Magics):
                 from ..results import OperatorsResult
                 from ..taylor.operators import derivative_operators
 
-                ops = derivative_operators(resolved.function, at, variables=resolved.variables,
-                                           method=args.method)
+                ops = run_interruptibly(lambda: derivative_operators(
+                    resolved.function, at, variables=resolved.variables, method=args.method),
+                    shell=self.shell, label="%taylor --laplacian")
                 return OperatorsResult(ops, resolved.label, args.method)
             span = None
             if args.range:
                 lo, hi = (float(evaluate(t.strip(), ns, "--range")) for t in args.range)
                 span = [(lo, hi)]
-            study = taylor_study(resolved.function, at, orders, span=span, points=args.points,
-                                 variables=resolved.variables, method=args.method)
+            study = run_interruptibly(lambda: taylor_study(
+                resolved.function, at, orders, span=span, points=args.points,
+                variables=resolved.variables, method=args.method), shell=self.shell, label="%taylor")
             result = TaylorResult(study, resolved.label, args.method, surface=args.surface)
             result.figure  # draw now, while float64 is on, so errors surface here
         return result
@@ -135,8 +138,9 @@ class CalculusMagics(Magics):
             raise JaxCalcError(f"choose one transformation, got {', '.join('--' + c for c in chosen)}")
         with float64_scope(args.float64):
             resolved, call_args = resolve_call(head, self.shell.user_ns)
-            return describe_jaxpr(resolved.function, *call_args, transform=chosen[0] if chosen else None,
-                                  compare=args.compare, taylor_order=args.taylor or 3)
+            return run_interruptibly(lambda: describe_jaxpr(
+                resolved.function, *call_args, transform=chosen[0] if chosen else None,
+                compare=args.compare, taylor_order=args.taylor or 3), shell=self.shell, label="%jaxpr")
 
     @magic_arguments()
     @argument("--values", action="store_true", help="show each node's forward value")
@@ -172,9 +176,10 @@ class CalculusMagics(Magics):
             raise JaxCalcError("--max-nodes must be at least 2")
         with float64_scope(not args.float32):
             resolved, call_args = resolve_call(head, self.shell.user_ns)
-            graph = computation_graph(resolved.function, *call_args, values=args.values,
-                                      adjoints=args.grads, depth=args.depth, fold=not args.no_fold,
-                                      max_nodes=args.max_nodes, rankdir=args.rankdir, title=resolved.label)
+            graph = run_interruptibly(lambda: computation_graph(
+                resolved.function, *call_args, values=args.values, adjoints=args.grads, depth=args.depth,
+                fold=not args.no_fold, max_nodes=args.max_nodes, rankdir=args.rankdir,
+                title=resolved.label), shell=self.shell, label="%graddag")
         if args.save:
             from ..graph.render import RenderError
 

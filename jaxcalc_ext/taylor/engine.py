@@ -13,19 +13,23 @@ comparison. ``"auto"`` (the default) is ``"taylor"``, falling back to
 """
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 from typing import Any, Callable
 
 import numpy as np
 
+import jax
+
+from ..budget import LIMITS, check, largest_fitting
 from ..errors import JaxCalcError, UnsupportedPrimitiveError
 from ..ready import wait_briefly
 # The interpreter, its rules and JAX come with this module (not with `import jaxcalc_ext` or
 # `%load_ext`): every function here needs them, and a first call should not pay their import.
 from .interpreter import propagate
+from .cost import fallback_cost, taylor_pass_cost
 from .series import Series, constant_series, without_lapack
+from .traced import ProgramCache, TracedFunction, trace_function
 
 MAX_ORDER = 1000
 METHODS = ("auto", "taylor", "jet", "nested")
@@ -94,13 +98,13 @@ def taylor_coefficients(f: Callable, x0: Any, order: int, *, direction: Any = No
     x0, direction = _as_point(x0, direction)
     if method == "auto":
         try:
-            return _run(_taylor_mode, f, order, x0, direction)
+            return _run("taylor", f, order, x0, direction)
         except UnsupportedPrimitiveError as err:
+            _check_cost(trace_function(f, x0), order, "nested", fallback_from=err.primitive_name)
             warnings.warn(f"{err.primitive_name}: no Taylor rule, falling back to nested jvp "
                           "(slow at high order)", RuntimeWarning, stacklevel=2)
-            return _run(_nested_jvp, f, order, x0, direction)
-    impl = {"taylor": _taylor_mode, "jet": _jet, "nested": _nested_jvp}[method]
-    return _run(impl, f, order, x0, direction)
+            return _run("nested", f, order, x0, direction)
+    return _run(method, f, order, x0, direction)
 
 
 def derivatives(f: Callable, x0: Any, order: int, *, direction: Any = None, method: str = "auto"):
@@ -123,14 +127,13 @@ def derivatives(f: Callable, x0: Any, order: int, *, direction: Any = None, meth
 
 
 # ---------------------------------------------------------------- running a method
-def _run(impl, f, order, x0, direction):
-    """Trace and run one method, turning tracing mistakes into one clear error."""
-    import jax
-
+def _run(method, f, order, x0, direction):
+    """Trace f, check what the request costs, then run the compiled program for what was traced."""
+    traced = trace_function(f, x0)
+    _check_cost(traced, order, method)
     try:
-        if can_key_cache(f):
-            return wait_briefly(_compiled(impl, f, order)(x0, direction))
-        return impl(f, order, x0, direction)
+        program = compiled_program(method, traced, order)
+        return wait_briefly(program(traced.consts, x0, direction))
     except jax.errors.TracerArrayConversionError:
         raise JaxCalcError(
             "the function calls NumPy on a traced value: use jax.numpy (jnp.sin, not np.sin)") from None
@@ -141,8 +144,38 @@ def _run(impl, f, order, x0, direction):
             "use jnp.where or jax.lax.cond instead") from None
 
 
+def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: str | None = None) -> None:
+    """Refuse, before compiling, a request over the memory or time limit; name one that fits."""
+    seen = (traced.key, order, method, LIMITS.memory_bytes, LIMITS.seconds)
+    if seen in _WITHIN_BUDGET:
+        return
+    if method in ("taylor", "auto"):
+        def cost(k):
+            return taylor_pass_cost(traced.jaxpr, k, what=f"order {k}")
+    else:
+        def cost(k):
+            return fallback_cost(traced.jaxpr, k, method)
+
+    def suggestion():
+        best = largest_fitting(cost, 0, order)
+        fitting = f"order <= {best} fits" if best is not None else "no order fits: simplify the function"
+        if fallback_from:
+            return (f"{fitting}; '{fallback_from}' has no Taylor rule, so this runs as nested jvp, "
+                    "whose cost grows exponentially with the order")
+        return fitting
+
+    check(cost(order), suggestion)
+    _WITHIN_BUDGET[seen] = True
+    if len(_WITHIN_BUDGET) > _PROGRAM_CACHE_SIZE:
+        _WITHIN_BUDGET.pop(next(iter(_WITHIN_BUDGET)))
+
+
+_WITHIN_BUDGET: dict = {}
+
+
 def can_key_cache(f: Callable) -> bool:
-    """Whether f can key a cache of compiled programs (a callable object may be unhashable)."""
+    """Whether f can key a cache (kept for callers outside the engine; the engine itself keys
+    compiled programs on the traced jaxpr, see :mod:`.traced`)."""
     try:
         hash(f)
     except TypeError:
@@ -150,35 +183,65 @@ def can_key_cache(f: Callable) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(impl, f, order):
-    """One compiled program per (method, function, order), tiered: a quick compile answers
-    the first calls, a fully optimised one the repeated calls. jit caches shapes and dtypes."""
+_PROGRAM_CACHE_SIZE = 256
+_PROGRAMS = ProgramCache(_PROGRAM_CACHE_SIZE)
+
+
+def compiled_program(method: str, traced: TracedFunction, order: int, batched: bool = False):
+    """One compiled program per (method, traced jaxpr, order), tiered: a quick compile answers
+    the first calls, a fully optimised one the repeated calls. It takes ``(consts, x0,
+    direction)``; with ``batched`` the direction has a leading batch axis."""
     from ..tiered import TieredJit
 
-    program = functools.partial(impl, f, order)
-    return TieredJit(program, quick_fn=without_lapack(program))
+    def build():
+        make = {"taylor": _taylor_program, "jet": _jet_program, "nested": _nested_program}[method]
+        fn = make(traced, order)
+        if batched:
+            # Batched LAPACK triangular solves deadlock XLA's CPU runtime on this jaxlib (seen at
+            # order 150 with 32 to 232 directions: every thread waiting, none running), so
+            # batched programs solve by forward substitution in both tiers.
+            fn = without_lapack(jax.vmap(fn, in_axes=(None, None, 0)))
+        return TieredJit(fn, quick_fn=without_lapack(fn))
+
+    return _PROGRAMS.get((method, traced.key, order, batched), build)
 
 
 def _line(f, x0, direction):
     return lambda t: f(x0 + t * direction)
 
 
-def _taylor_mode(f, order, x0, direction):
-    import jax
+def _taylor_program(traced: TracedFunction, order: int):
+    def program(consts, x0, direction):
+        return _series_through(traced, consts, order, x0, direction)
+    return program
+
+
+def _jet_program(traced: TracedFunction, order: int):
+    return lambda consts, x0, direction: _jet(traced.as_function(consts), order, x0, direction)
+
+
+def _nested_program(traced: TracedFunction, order: int):
+    return lambda consts, x0, direction: _nested_jvp(traced.as_function(consts), order, x0, direction)
+
+
+def _series_through(traced: TracedFunction, consts, order, x0, direction):
     import jax.numpy as jnp
 
-    closed, out_shape = jax.make_jaxpr(f, return_shape=True)(x0)
     coeffs = constant_series(x0, order)
     if order >= 1:
         coeffs = coeffs.at[1].set(direction)
-    outs = propagate(closed, [Series(coeffs)])
-    leaves, tree = jax.tree_util.tree_flatten(out_shape)
+    outs = propagate(traced.with_consts(consts), [Series(coeffs)])
     result = []
-    for value, shape in zip(outs, leaves):
+    for value, shape in zip(outs, traced.out_shapes):
         c = value.coeffs if isinstance(value, Series) else constant_series(jnp.asarray(value), order)
         result.append(c.astype(shape.dtype) if jnp.issubdtype(shape.dtype, jnp.inexact) else c)
-    return jax.tree_util.tree_unflatten(tree, result)
+    return jax.tree_util.tree_unflatten(traced.out_tree, result)
+
+
+def _taylor_mode(f, order, x0, direction):
+    """Taylor mode through f traced at x0 (usable inside jit and vmap)."""
+    traced = trace_function(f, x0)
+    return _series_through(traced, traced.consts, order, x0, direction)
 
 
 def _jet(f, order, x0, direction):

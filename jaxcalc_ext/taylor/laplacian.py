@@ -30,7 +30,9 @@ from jax import lax
 from ..errors import JaxCalcError, UnsupportedPrimitiveError
 from ..ready import wait_briefly
 from . import rules as R
-from .engine import can_key_cache
+from ..budget import Cost, check
+from .cost import COMPILE_SECONDS_FIXED, COMPILE_SECONDS_PER_EQUATION, SERIES_OPS_PER_SECOND, program_profile
+from .traced import ProgramCache, TracedFunction, trace_function
 from .series import Series
 
 # Only rules that are right for any stack of rows are shared with Taylor mode; every other
@@ -204,36 +206,52 @@ COLLAPSED_RULES["min"] = _collapsed_chooser(lambda a, b: a <= b)
 COLLAPSED_RULES["clamp"] = _collapsed_clamp
 
 
-def _collapsed_laplacian(f: Callable, x: jax.Array) -> jax.Array:
+def _collapsed_laplacian(traced: TracedFunction, consts, x: jax.Array) -> jax.Array:
     from .interpreter import propagate
 
-    closed, out_shape = jax.make_jaxpr(f, return_shape=True)(x)
-    if len(jax.tree_util.tree_leaves(out_shape)) != 1 or jax.tree_util.tree_leaves(out_shape)[0].shape != ():
-        raise JaxCalcError("the Laplacian needs a scalar function f: R^n -> R")
     n = x.size
     directions = jnp.eye(n, dtype=x.dtype).reshape((n,) + x.shape)
     jet = jnp.concatenate([x[None], directions, jnp.zeros_like(x)[None]])
-    (out,) = propagate(closed, [_InputJet(jet)], rules=COLLAPSED_RULES)
+    (out,) = propagate(traced.with_consts(consts), [_InputJet(jet)], rules=COLLAPSED_RULES)
     return 2 * out.coeffs[-1] if isinstance(out, Series) else jnp.zeros((), x.dtype)
 
 
-def _hessian_trace(f: Callable, x: jax.Array) -> jax.Array:
+def _hessian_trace(traced: TracedFunction, consts, x: jax.Array) -> jax.Array:
+    f = traced.as_function(consts)
     return jnp.trace(jax.hessian(f)(x).reshape(x.size, x.size))
 
 
 _METHODS = {"collapsed": _collapsed_laplacian, "hessian": _hessian_trace}
+_PROGRAMS = ProgramCache(128)
 
 
-@functools.lru_cache(maxsize=128)
-def _compiled(f: Callable, method: str, batched: bool):
-    fn = functools.partial(_METHODS[method], f)
-    return jax.jit(jax.vmap(fn) if batched else fn)
+def _compiled(traced: TracedFunction, method: str, batched: bool):
+    def build():
+        fn = functools.partial(_METHODS[method], traced)
+        return jax.jit(jax.vmap(fn, in_axes=(None, 0)) if batched else fn)
+    return _PROGRAMS.get((traced.key, method, batched), build)
 
 
 def _float_array(x: Any) -> jax.Array:
     """x as a JAX array; integers take JAX's default float (float64 under x64)."""
     x = jnp.asarray(x)
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.result_type(float))
+
+
+def laplacian_cost(traced: TracedFunction, n: int, batch: int, method: str) -> Cost:
+    """Collapsed Taylor mode carries n + 2 rows of every value; the Hessian n x n entries and
+    n forward-over-reverse passes."""
+    profile = program_profile(traced.jaxpr)
+    item = x_itemsize = 8
+    elements = profile.linear_elements + profile.nonlinear_elements
+    if method == "hessian":
+        memory = batch * x_itemsize * (n * n + 4 * n * elements)
+        ops = batch * 6.0 * n * elements
+    else:
+        memory = batch * item * 3 * (n + 2) * elements
+        ops = batch * 4.0 * (n + 2) * elements
+    seconds = COMPILE_SECONDS_FIXED + COMPILE_SECONDS_PER_EQUATION * profile.equations + ops / SERIES_OPS_PER_SECOND
+    return Cost(memory, seconds, f"the Laplacian in {n} variables" + (f" at {batch} points" if batch > 1 else ""))
 
 
 def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
@@ -261,10 +279,13 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     x = _float_array(x)
     if x.ndim not in (1, 2):
         raise JaxCalcError(f"x must be a point (n,) or a batch of points (B, n), got shape {x.shape}")
-    if can_key_cache(f):
-        return wait_briefly(_compiled(f, method, x.ndim == 2)(x))
-    impl = functools.partial(_METHODS[method], f)
-    return jax.vmap(impl)(x) if x.ndim == 2 else impl(x)
+    traced = trace_function(f, x if x.ndim == 1 else x[0])
+    leaves = traced.out_shapes
+    if len(leaves) != 1 or leaves[0].shape != ():
+        raise JaxCalcError("the Laplacian needs a scalar function f: R^n -> R")
+    check(laplacian_cost(traced, x.shape[-1], x.shape[0] if x.ndim == 2 else 1, method),
+          "use fewer variables or a smaller batch")
+    return wait_briefly(_compiled(traced, method, x.ndim == 2)(traced.consts, x))
 
 
 def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 64) -> jax.Array:

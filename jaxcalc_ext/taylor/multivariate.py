@@ -19,6 +19,7 @@ import itertools
 import math
 from typing import Callable
 
+import jax
 import numpy as np
 
 from ..errors import JaxCalcError
@@ -62,23 +63,83 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto"):
     """Coefficients ``c_alpha`` of the Taylor polynomial ``sum c_alpha (x - x0)^alpha``.
 
     Returns ``(exponents, coefficients)`` with exponents as tuples and coefficients
-    an array of shape ``(number_of_monomials, *output_shape)``.
+    an array of shape ``(number_of_monomials, *output_shape)``. The memory and time of the
+    request are checked against :mod:`jaxcalc_ext.budget` before anything is compiled.
     """
     from .engine import check_order
 
     order = check_order(order)
     x0 = _vector_point(x0)
     n = x0.shape[0]
+    traced = _traced(f, x0)
+    check_multivariate_cost(traced, n, order)
     # Row 0 of every direction's series is f(x0): order 0 needs one (zero) direction only.
     directions = lattice_directions(n, order) if order >= 1 else np.zeros((1, n))
-    along = np.asarray(_batched_coefficients(f, x0, order, directions.astype(x0.dtype), method))
+    along = np.asarray(_batched_coefficients(traced, f, x0, order, directions.astype(x0.dtype), method))
     blocks = [along[0, 0][None]]                                          # (D, K+1, *out)
     start = 0
     for k in range(1, order + 1):
         count = len(exponents_of_degree(n, k))
-        blocks.append(np.tensordot(_interpolation_matrix(n, k), along[start:start + count, k], axes=(1, 0)))
+        blocks.append(_interpolate(n, k, along[start:start + count, k]))
         start += count
     return exponents_up_to(n, order), np.concatenate(blocks).astype(along.dtype)
+
+
+def check_multivariate_cost(traced, n: int, order: int, degrees: range | None = None) -> None:
+    """Refuse, before compiling, an order whose lattice passes or interpolation do not fit."""
+    from ..budget import check, largest_fitting
+    from .cost import multivariate_cost
+
+    def cost(k):
+        return multivariate_cost(traced.jaxpr, n, k, chunk_bytes())
+
+    def suggestion():
+        best = largest_fitting(cost, 0, order)
+        return f"order <= {best} fits" if best is not None else "no order fits: use fewer variables"
+
+    check(cost(order), suggestion)
+
+
+QUICK_TIER_MAX_ELEMENTS = 200_000   # directions x (K+1)^2 per call
+
+
+def chunk_bytes() -> float:
+    """Memory for one chunk of directions: lattice passes run chunk by chunk, so their peak
+    memory stays bounded whatever the number of directions."""
+    from ..budget import LIMITS
+
+    return min(LIMITS.memory_bytes / 4, 256e6)
+
+
+def _traced(f, x0):
+    from .traced import trace_function
+
+    return trace_function(f, x0)
+
+
+def _interpolate(n: int, k: int, along_k: np.ndarray) -> np.ndarray:
+    """Monomial coefficients of degree k from the degree-k coefficients along the lattice."""
+    if k == 2 and n > 1:
+        return _degree_two(n, along_k)
+    return np.tensordot(_interpolation_matrix(n, k), along_k, axes=(1, 0))
+
+
+def _degree_two(n: int, along: np.ndarray) -> np.ndarray:
+    """Degree 2 without a dense inverse: along e_i the coefficient is c_(2e_i); along
+    (e_i + e_j)/2 it is (c_ii + c_jj + c_ij)/4, so c_ij = 4 a_ij - c_ii - c_jj."""
+    exps = exponents_of_degree(n, 2)
+    diagonal = {}
+    for row, e in enumerate(exps):
+        if max(e) == 2:
+            diagonal[e.index(2)] = along[row]
+    out = np.empty_like(along)
+    for row, e in enumerate(exps):
+        if max(e) == 2:
+            out[row] = along[row]
+        else:
+            i, j = (idx for idx, p in enumerate(e) if p == 1)
+            out[row] = 4 * along[row] - diagonal[i] - diagonal[j]
+    return out
 
 
 def _vector_point(x0):
@@ -91,25 +152,34 @@ def _vector_point(x0):
     return x0
 
 
-def _batched_coefficients(f, x0, order, directions, method):
-    """Univariate coefficients along many directions: one vmapped Taylor pass."""
-    from .engine import can_key_cache, taylor_coefficients
+def _batched_coefficients(traced, f, x0, order, directions, method):
+    """Univariate coefficients along many directions: vmapped Taylor passes over chunks of
+    directions (one compile: every chunk has the same shape), reporting progress between
+    chunks so a long request can be followed and interrupted."""
+    from ..progress import step
+    from .cost import direction_bytes
+    from .engine import compiled_program, taylor_coefficients
 
-    if method in ("auto", "taylor") and can_key_cache(f):
-        return wait_briefly(_vmapped_taylor(f, order)(x0, directions))
-    return np.stack([taylor_coefficients(f, x0, order, direction=d, method=method) for d in directions])
-
-
-@functools.lru_cache(maxsize=128)
-def _vmapped_taylor(f, order):
-    import jax
-
-    from ..tiered import TieredJit
-    from .engine import _taylor_mode
-    from .series import without_lapack
-
-    program = jax.vmap(functools.partial(_taylor_mode, f, order), in_axes=(None, 0))
-    return TieredJit(program, quick_fn=without_lapack(program))
+    if method not in ("auto", "taylor"):
+        return np.stack([taylor_coefficients(f, x0, order, direction=d, method=method) for d in directions])
+    count = directions.shape[0]
+    chunk = int(min(count, max(1, chunk_bytes() // max(direction_bytes(traced.jaxpr, order), 1.0))))
+    tiered = compiled_program("taylor", traced, order, batched=True)
+    # The quick tier's unoptimised loops slow down badly on big batches: use it for small ones.
+    program = tiered if chunk * (order + 1) ** 2 <= QUICK_TIER_MAX_ELEMENTS else tiered.full
+    consts = traced.consts
+    if chunk == count:
+        step(0, 1, "Taylor passes")
+        return wait_briefly(program(consts, x0, directions))
+    pieces = []
+    for start in range(0, count, chunk):
+        step(start, count, "lattice directions")
+        block = directions[start:start + chunk]
+        if block.shape[0] < chunk:  # pad the last chunk: same shape, no second compile
+            block = np.concatenate([block, np.repeat(block[-1:], chunk - block.shape[0], axis=0)])
+        pieces.append(jax.device_get(program(consts, x0, block)))
+    step(count, count, "lattice directions")
+    return jax.tree_util.tree_map(lambda *p: np.concatenate(p)[:count], *pieces)
 
 
 def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):
@@ -119,9 +189,25 @@ def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):
     k = check_order(k)
     x0 = _vector_point(x0)
     n = x0.shape[0]
+    traced = _traced(f, x0)
+    _check_homogeneous_cost(traced, n, k)
     directions = np.array(exponents_of_degree(n, k), dtype=float) / max(k, 1)
-    along = np.asarray(_batched_coefficients(f, x0, k, directions.astype(x0.dtype), method))[:, k]
-    return exponents_of_degree(n, k), np.tensordot(_interpolation_matrix(n, k), along, axes=(1, 0))
+    along = np.asarray(_batched_coefficients(traced, f, x0, k, directions.astype(x0.dtype), method))[:, k]
+    return exponents_of_degree(n, k), _interpolate(n, k, along)
+
+
+def _check_homogeneous_cost(traced, n: int, k: int) -> None:
+    from ..budget import Cost, check
+    from .cost import direction_bytes, interpolation_cost, taylor_pass_cost
+
+    count = len(exponents_of_degree(n, k)) if n < 64 or k < 4 else math.comb(n + k - 1, k)
+    per = max(direction_bytes(traced.jaxpr, k), 1.0)
+    passes = taylor_pass_cost(traced.jaxpr, k, count, chunk=max(1, int(chunk_bytes() // per)))
+    solve = interpolation_cost(n, k, range(k, k + 1))
+    tensor = 8.0 * n ** k
+    check(Cost(max(passes.memory_bytes, solve.memory_bytes, tensor), passes.seconds + solve.seconds,
+               f"the order-{k} derivative tensor in {n} variables"),
+          "use fewer variables or a lower order")
 
 
 def derivative_tensor(f: Callable, x0, k: int, *, method: str = "auto") -> np.ndarray:

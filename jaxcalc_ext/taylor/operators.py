@@ -52,28 +52,67 @@ class DerivativeOperators:
 
 def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | None = None,
                          method: str = "auto") -> DerivativeOperators:
-    """Gradient, Hessian and Laplacian of ``f(v)`` or ``f(x, y, ...)`` at the point x0."""
-    from .laplacian import laplacian
-    from .multivariate import derivative_tensor
+    """Gradient, Hessian and Laplacian of ``f(v)`` or ``f(x, y, ...)`` at the point x0.
+
+    The gradient and Hessian come from JAX's reverse mode and forward-over-reverse
+    (``jax.hessian``), which costs about n gradient evaluations: the cheapest way to a dense
+    Hessian. The Laplacian is computed independently, by collapsed Taylor mode (``method``
+    "jet" or "nested" take it from the Hessian's trace instead). Memory and time are checked
+    against :mod:`jaxcalc_ext.budget` first.
+    """
+    import jax
+
+    from ..budget import check
+    from .laplacian import laplacian, laplacian_cost
+    from .multivariate import _vector_point
     from .polynomial import as_vector_function, coordinates, default_variables
+    from .traced import trace_function
 
     x0 = coordinates(x0)
     g, point, adapted = as_vector_function(f, x0)
-    point = np.atleast_1d(np.asarray(point, dtype=float))
-    if point.ndim != 1:
-        raise JaxCalcError(f"the point must be a number or a vector, got shape {point.shape}")
+    if np.ndim(point) > 1:
+        raise JaxCalcError(f"the point must be a number or a vector, got shape {np.shape(point)}")
     if np.ndim(x0) == 0:
         g = lambda v, f=f: f(v[0])  # noqa: E731  a function of one variable, seen as R^1 -> R
-    gradient = np.asarray(derivative_tensor(g, point, 1, method=method))
-    if gradient.ndim != 1:
-        raise JaxCalcError(f"the gradient and Hessian need a scalar function; this one returns "
-                           f"shape {gradient.shape[1:]}")
-    hessian = np.asarray(derivative_tensor(g, point, 2, method=method))
+    point = _vector_point(np.atleast_1d(np.asarray(point, dtype=float)))
+    traced = trace_function(g, point)
+    if len(traced.out_shapes) != 1 or traced.out_shapes[0].shape != ():
+        shape = traced.out_shapes[0].shape if len(traced.out_shapes) == 1 else "a pytree"
+        raise JaxCalcError(f"the gradient and Hessian need a scalar function; this one returns shape {shape}")
+    n = point.shape[0]
     lap_method = "hessian" if method in ("jet", "nested") else "auto"
-    value = float(np.asarray(g(point)))
-    lap = float(laplacian(g, point.astype(hessian.dtype), method=lap_method))
+    hessian_cost = laplacian_cost(traced, n, 1, "hessian")
+    check(hessian_cost + laplacian_cost(traced, n, 1, "collapsed"),
+          lambda: f"the Hessian alone needs {n}x{n} entries: use fewer variables, or jc.laplacian "
+                  "for the Laplacian only")
+    value, gradient, hessian = (np.asarray(a) for a in jax.device_get(
+        _derivatives_program(traced)(traced.consts, point)))
+    lap = float(laplacian(g, point, method=lap_method))
     if not (np.isfinite(value) and np.all(np.isfinite(hessian)) and np.isfinite(lap)):
         raise JaxCalcError(f"f or its derivatives are not finite at {point.tolist()}: "
                            "choose a point inside the function's domain where f is smooth")
-    variables = variables or default_variables(f, point.shape[0], adapted)
-    return DerivativeOperators(point.astype(hessian.dtype), tuple(variables), value, gradient, hessian, lap)
+    variables = variables or default_variables(f, n, adapted)
+    return DerivativeOperators(np.asarray(point), tuple(variables), float(value), gradient, hessian, lap)
+
+
+_PROGRAMS = None
+
+
+def _derivatives_program(traced):
+    """``(consts, v) -> (f(v), grad f(v), hessian f(v))``, compiled once per traced program."""
+    import jax
+
+    from .traced import ProgramCache
+
+    global _PROGRAMS
+    if _PROGRAMS is None:
+        _PROGRAMS = ProgramCache(64)
+
+    def build():
+        def run(consts, v):
+            f = traced.as_function(consts)
+            value, gradient = jax.value_and_grad(f)(v)
+            return value, gradient, jax.hessian(f)(v)
+        return jax.jit(run)
+
+    return _PROGRAMS.get(traced.key, build)

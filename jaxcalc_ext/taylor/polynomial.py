@@ -22,6 +22,9 @@ from ..errors import JaxCalcError
 from . import format as fmt
 
 
+MAX_EXPANDED_TERMS = 300
+
+
 @dataclass(frozen=True, eq=False)  # hashed by identity, so jax.jit(p) works
 class TaylorPolynomial:
     """``T(x) = sum_alpha c_alpha (x - center)^alpha`` up to total degree ``order``.
@@ -112,7 +115,11 @@ class TaylorPolynomial:
         """The polynomial as LaTeX: ``form`` is "expanded" (powers of x), "centered"
         (powers of x - x0) or "auto" (expanded unless univariate around a nonzero point)."""
         if form == "auto":
-            form = "centered" if (self.is_univariate and float(self.center) != 0.0) else "expanded"
+            at_origin = not np.any(np.asarray(self.center))
+            # Expanding a large polynomial about the origin costs a binomial sum per monomial
+            # (and cancels digits): past MAX_EXPANDED_TERMS it is shown about its center.
+            small = len(self.exponents) <= MAX_EXPANDED_TERMS
+            form = "expanded" if at_origin or (small and not self.is_univariate) else "centered"
         if np.asarray(self.monomial_coefficients).ndim > 1:
             raise JaxCalcError("to_latex needs a scalar-valued function")
         tol = fmt.noise_floor(self.monomial_coefficients)

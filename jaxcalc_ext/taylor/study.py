@@ -47,6 +47,74 @@ class TaylorStudy:
         return {n: float(np.nanmax(e)) for n, e in self.errors.items()}
 
 
+MAX_CURVES = 12                  # orders drawn in one figure
+MAX_POINTS = {1: 100_000, 2: 2_000}   # samples per axis
+
+
+def _spread(orders: list[int]) -> list[int]:
+    """At most MAX_CURVES orders spread over the requested ones, the highest included."""
+    picks = np.unique(np.linspace(0, len(orders) - 1, MAX_CURVES).round().astype(int))
+    return [orders[i] for i in picks]
+
+
+def _number_of_variables(f: Callable, x0: Any) -> int:
+    """How many variables the plot would have, before anything is computed."""
+    from .polynomial import as_vector_function, coordinates
+
+    _, point, _ = as_vector_function(f, coordinates(x0))
+    return 1 if np.ndim(point) == 0 else int(np.shape(point)[0])
+
+
+def _check_grid_cost(f: Callable, x0: Any, n_vars: int, points: int, curves: int) -> None:
+    """Sampling f and the polynomials on points**n_vars grid points: memory of every
+    intermediate value of f at every point, plus one array per curve."""
+    from ..budget import Cost, check, largest_fitting
+    from .cost import program_profile
+    from .polynomial import as_vector_function, coordinates
+    from .traced import trace_function
+
+    g, point, _ = as_vector_function(f, coordinates(x0))
+    probe = np.zeros(np.shape(point)) if n_vars > 1 else 0.0
+    elements = max(program_profile(trace_function(g, probe).jaxpr).linear_elements, 1)
+
+    def cost(p):
+        grid = float(p) ** n_vars
+        return Cost(8.0 * grid * (elements + curves + n_vars + 2), grid * elements / 2e8,
+                    f"{p} points per axis in {n_vars} variables")
+
+    check(cost(points), lambda: f"--points {largest_fitting(cost, 2, points) or 2} fits")
+
+
+def _horner(coefficients: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """sum_k c_k delta^k for a vector of deltas (NumPy: no device round trip per order)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = np.zeros_like(delta) + coefficients[-1]
+        for c in coefficients[-2::-1]:
+            result = result * delta + c
+    return result
+
+
+def _degree_sums(polynomial: TaylorPolynomial, delta: np.ndarray) -> np.ndarray:
+    """``S_k = sum_{|a| = k} c_a delta^a`` on a grid of offsets (..., n), for k = 0..order, in
+    NumPy: every truncation T_n is then a partial sum, at one pass over the monomials (a jitted
+    evaluator would compile one program per polynomial, slow for thousands of monomials)."""
+    from ..progress import step
+
+    order = polynomial.order
+    with np.errstate(over="ignore", invalid="ignore"):
+        powers = delta[..., None] ** np.arange(order + 1)          # (..., n, K+1)
+        sums = np.zeros((order + 1,) + delta.shape[:-1], delta.dtype)
+        for i, (alpha, c) in enumerate(zip(polynomial.exponents, polynomial.monomial_coefficients)):
+            if i % 2048 == 0:
+                step(i, len(polynomial.exponents), "sampling the polynomials")
+            term = c
+            for var, a in enumerate(alpha):
+                if a:
+                    term = term * powers[..., var, a]
+            sums[sum(alpha)] += term
+    return sums
+
+
 def default_span(center: float) -> tuple[float, float]:
     """Three units either side of the center: wide enough to see the polynomials part ways."""
     return (float(center) - 3.0, float(center) + 3.0)
@@ -66,37 +134,42 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     orders = sorted(set(int(n) for n in orders))
     if not orders:
         raise JaxCalcError("give at least one order")
+    if len(orders) > MAX_CURVES:
+        raise JaxCalcError(f"{len(orders)} orders cannot be told apart in one figure: give at most "
+                           f"{MAX_CURVES} (e.g. --order {','.join(str(n) for n in _spread(orders))})")
+    n_vars = _number_of_variables(f, x0)
+    if n_vars > 2:
+        raise JaxCalcError(f"cannot draw a function of {n_vars} variables: use taylor_polynomial() "
+                           "for its polynomial, or fix all but two variables")
+    if points is not None and not 2 <= points <= MAX_POINTS[n_vars]:
+        raise JaxCalcError(f"--points must be between 2 and {MAX_POINTS[n_vars]} for {n_vars} "
+                           f"variable{'s' if n_vars > 1 else ''}, got {points}")
+    points = points or (400 if n_vars == 1 else 80)
+    _check_grid_cost(f, x0, n_vars, points, len(orders))
     top = taylor_polynomial(f, x0, orders[-1], variables=variables, method=method)
     polynomials = {n: top.truncate(n) for n in orders}
     center = np.atleast_1d(top.center)
-    n_vars = center.shape[0]
-    if top.is_univariate:
-        if np.asarray(top.monomial_coefficients).ndim > 1:
-            raise JaxCalcError(f"a Taylor plot needs a scalar function; this one returns shape "
-                               f"{top.monomial_coefficients.shape[1:]}: reduce it (jnp.sum) or pick a component")
-        n_vars = 1
-    if n_vars > 2:
-        raise JaxCalcError(f"cannot draw a function of {n_vars} variables: use taylor_polynomial() "
-                           "for its polynomial")
+    if top.is_univariate and np.asarray(top.monomial_coefficients).ndim > 1:
+        raise JaxCalcError(f"a Taylor plot needs a scalar function; this one returns shape "
+                           f"{top.monomial_coefficients.shape[1:]}: reduce it (jnp.sum) or pick a component")
     span = list(span) if span else [default_span(c) for c in center]
     if len(span) == 1 and n_vars == 2:
         span = span * 2
     for lo, hi in span:
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
             raise JaxCalcError(f"the range [{lo}, {hi}] is empty: give --range A B with A < B")
-    points = points or (400 if n_vars == 1 else 80)
-    if not 2 <= points <= 5000:
-        raise JaxCalcError(f"--points must be between 2 and 5000, got {points}")
     dtype = top.monomial_coefficients.dtype
     axes = tuple(np.linspace(lo, hi, points).astype(dtype) for lo, hi in span)
     if n_vars == 1:
         xs = jnp.asarray(axes[0])
         values = np.asarray(jax.vmap(f)(xs))
-        approx = {n: np.asarray(p(xs)) for n, p in polynomials.items()}
+        approx = {n: _horner(np.asarray(top.monomial_coefficients)[:n + 1], axes[0] - center[0])
+                  for n in orders}
     else:
         g, _, _ = as_vector_function(f, center)
         mesh = np.stack(np.meshgrid(*axes, indexing="xy"), axis=-1)  # (P, P, 2)
         flat = jnp.asarray(mesh.reshape(-1, 2))
         values = np.asarray(jax.vmap(g)(flat)).reshape(mesh.shape[:2])
-        approx = {n: np.asarray(p(flat)).reshape(mesh.shape[:2]) for n, p in polynomials.items()}
+        by_degree = _degree_sums(top, mesh - center)
+        approx = {n: by_degree[:n + 1].sum(axis=0) for n in orders}
     return TaylorStudy(polynomials, axes, values, approx, top.variables)

@@ -1,0 +1,36 @@
+"""``%config JaxCalc.*``: the limits every request is checked against before it runs.
+
+>>> from traitlets.config import Config
+>>> settings = JaxCalc(config=Config({"JaxCalc": {"time_limit": 30.0}}))
+>>> from jaxcalc_ext.budget import LIMITS
+>>> LIMITS.seconds
+30.0
+"""
+from __future__ import annotations
+
+from traitlets import Float, observe
+from traitlets.config import Configurable
+
+from .. import budget
+
+
+class JaxCalc(Configurable):
+    """Limits for jaxcalc_ext's magics and library (``%config JaxCalc``)."""
+
+    memory_limit = Float(budget.LIMITS.memory_bytes, config=True,
+                         help="bytes one request may use (default: a quarter of the memory this "
+                              "process may use); larger requests are refused before they run")
+    time_limit = Float(budget.LIMITS.seconds, config=True,
+                       help="estimated seconds one request may take; longer ones are refused")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        budget.set_limits(self.memory_limit, self.time_limit)
+
+    @observe("memory_limit")
+    def _memory_changed(self, change) -> None:
+        budget.set_limits(memory_bytes=change["new"])
+
+    @observe("time_limit")
+    def _time_changed(self, change) -> None:
+        budget.set_limits(seconds=change["new"])

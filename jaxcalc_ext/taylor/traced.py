@@ -1,0 +1,186 @@
+"""A function traced once at a point: its jaxpr, its constants, and a key for compiled programs.
+
+Compiled programs are cached by what was traced, never by the Python function object: the
+key is a fingerprint of the jaxpr (primitives, params, literals, shapes and dtypes of every
+value, sub-jaxprs and their constants included) and of the input's shape and dtype. Arrays
+the function closes over are the jaxpr's constants; they are passed to the compiled program
+as arguments, so new values in them are seen at once without a recompile, and a changed
+Python number (a global ``a = 3.0``, a default argument, an attribute) changes a literal,
+hence the key. The function is traced afresh on every call (JAX's own tracing cache is keyed
+on the function object, so it would return the old program); for a small function that costs
+about half a millisecond.
+
+>>> import jax.numpy as jnp
+>>> a = 1.0
+>>> def f(x):
+...     return jnp.exp(-a * x ** 2)
+>>> first = trace_function(f, jnp.zeros(()))
+>>> a = 3.0
+>>> trace_function(f, jnp.zeros(())).key == first.key
+False
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import jax
+import numpy as np
+from jax.extend import core as jcore
+
+from ..errors import JaxCalcError
+
+
+@dataclass(frozen=True, eq=False)
+class TracedFunction:
+    """``f`` traced at one input shape and dtype."""
+
+    closed: jcore.ClosedJaxpr
+    out_tree: Any
+    out_shapes: tuple            # ShapeDtypeStructs of the flat outputs
+    key: tuple                   # what the compiled programs are cached by
+
+    @property
+    def jaxpr(self) -> jcore.Jaxpr:
+        return self.closed.jaxpr
+
+    @property
+    def consts(self) -> list:
+        return list(self.closed.consts)
+
+    def with_consts(self, consts) -> jcore.ClosedJaxpr:
+        """The same program with other (possibly traced) constants."""
+        return jcore.ClosedJaxpr(self.closed.jaxpr, list(consts))
+
+    def as_function(self, consts) -> Callable:
+        """``x -> f(x)`` (the output pytree) evaluating the jaxpr with ``consts``."""
+        run = jcore.jaxpr_as_fun(self.with_consts(consts))
+
+        def evaluate(x):
+            return jax.tree_util.tree_unflatten(self.out_tree, run(x))
+        return evaluate
+
+
+class ProgramCache:
+    """Compiled programs by key, least recently used first out."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._programs: OrderedDict = OrderedDict()
+
+    def get(self, key, build: Callable[[], Any]):
+        program = self._programs.get(key)
+        if program is None:
+            program = self._programs[key] = build()
+            while len(self._programs) > self.size:
+                self._programs.popitem(last=False)
+        else:
+            self._programs.move_to_end(key)
+        return program
+
+    def __len__(self) -> int:
+        return len(self._programs)
+
+
+def trace_function(f: Callable, x) -> TracedFunction:
+    """Trace ``f(x)`` afresh (abstractly: nothing runs) and key it by its jaxpr.
+
+    Tracing mistakes become one clear :class:`JaxCalcError`.
+    """
+    try:
+        closed, tree, shapes = _trace(f, x)
+    except jax.errors.TracerArrayConversionError:
+        raise JaxCalcError(
+            "the function calls NumPy on a traced value: use jax.numpy (jnp.sin, not np.sin)") from None
+    except (jax.errors.TracerBoolConversionError, jax.errors.ConcretizationTypeError,
+            jax.errors.TracerIntegerConversionError):
+        raise JaxCalcError(
+            "the function uses Python control flow (if/while/int()) on a traced value: "
+            "use jnp.where or jax.lax.cond instead") from None
+    return TracedFunction(closed, tree, shapes, (fingerprint(closed.jaxpr), tree))
+
+
+def _trace(f: Callable, x):
+    """Trace with a new wrapper each time, so no tracing cache can hand back an old program.
+
+    JAX's own tracer entry point (``pe.trace_to_jaxpr_dynamic``) is about twice as fast as
+    ``jax.make_jaxpr`` (no jit wrapper, no cache look-up); if a JAX release moves it, we use
+    ``make_jaxpr``.
+    """
+    out_tree = []
+
+    def flat(x):
+        leaves, tree = jax.tree_util.tree_flatten(f(x))
+        out_tree.append(tree)
+        return leaves
+
+    try:
+        closed, shapes = _trace_dynamic(flat, x)
+    except _INTERNAL_API_ERRORS:
+        out_tree.clear()
+        closed, shapes = jax.make_jaxpr(flat, return_shape=True)(x)
+    return closed, out_tree[0], tuple(jax.ShapeDtypeStruct(s.shape, s.dtype) for s in shapes)
+
+
+_INTERNAL_API_ERRORS = (ImportError, AttributeError, TypeError)
+
+
+def _trace_dynamic(flat: Callable, x):
+    from jax._src import api_util, core
+    from jax._src import linear_util as lu
+    from jax._src.interpreters import partial_eval as pe
+
+    aval = core.ShapedArray(np.shape(x), jax.dtypes.canonicalize_dtype(jax.numpy.result_type(x)))
+    if isinstance(x, core.Tracer):
+        raise TypeError("a tracer: let make_jaxpr handle the outer trace")
+    debug = api_util.debug_info("jaxcalc_ext", flat, (x,), {})
+    jaxpr, out_avals, consts = pe.trace_to_jaxpr_dynamic(lu.wrap_init(flat, debug_info=debug), [aval])
+    return jcore.ClosedJaxpr(jaxpr, consts), out_avals
+
+
+def fingerprint(jaxpr: jcore.Jaxpr) -> tuple:
+    """Everything that decides what a jaxpr computes, as a hashable tuple compared exactly by a
+    dict look-up (no digest, so no collisions). Top-level constants are keyed by their shape
+    and dtype only: their values are the compiled program's arguments."""
+    names: dict = {}
+
+    def atom(v):
+        if isinstance(v, jcore.Literal):
+            return ("literal", repr(v.val), v.aval)
+        return names.setdefault(v, len(names))
+
+    parts: list = [tuple(v.aval for v in jaxpr.constvars), tuple(v.aval for v in jaxpr.invars)]
+    for v in (*jaxpr.constvars, *jaxpr.invars):
+        atom(v)
+    for eqn in jaxpr.eqns:
+        params = tuple((k, _param_key(p)) for k, p in eqn.params.items()) if eqn.params else ()
+        parts.append((eqn.primitive.name, tuple(atom(v) for v in eqn.invars),
+                      tuple(v.aval for v in eqn.outvars), params))
+        for v in eqn.outvars:
+            atom(v)
+    parts.append(tuple(atom(v) for v in jaxpr.outvars))
+    return tuple(parts)
+
+
+def _param_key(p) -> Any:
+    if isinstance(p, jcore.ClosedJaxpr):   # inner constants are baked in: key them by value
+        return (fingerprint(p.jaxpr), tuple(_value_key(c) for c in p.consts))
+    if isinstance(p, jcore.Jaxpr):
+        return fingerprint(p)
+    if isinstance(p, (tuple, list)):
+        return tuple(_param_key(q) for q in p)
+    if callable(p) and not isinstance(p, type):
+        return ("callable", getattr(p, "__qualname__", type(p).__name__))
+    if isinstance(p, (str, int, float, bool, type(None), np.dtype)):
+        return p
+    return repr(p)
+
+
+def _value_key(c) -> Any:
+    try:
+        array = np.asarray(c)
+    except Exception:  # a tracer or an opaque object: it cannot be keyed by value
+        return ("object", id(c))
+    return (array.shape, str(array.dtype), hashlib.blake2b(array.tobytes(), digest_size=16).hexdigest())
