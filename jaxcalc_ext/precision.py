@@ -23,3 +23,25 @@ def float64_scope(enabled: bool = True) -> Iterator[None]:
         return
     with jax.enable_x64(True):
         yield
+
+
+@contextlib.contextmanager
+def config_restored() -> Iterator[None]:
+    """Undo, on the way out, any ``jax.config.update`` made inside the block (a ``%%taylor``
+    cell or a user function that flips ``jax_enable_x64``, say).
+
+    >>> import jax
+    >>> with config_restored():
+    ...     jax.config.update("jax_enable_x64", True)
+    >>> jax.config.jax_enable_x64
+    False
+    """
+    import jax
+
+    before = dict(jax.config.values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if jax.config.values.get(name, value) != value:
+                jax.config.update(name, value)

@@ -48,6 +48,7 @@ class ComputationGraph:
     adjoints: bool = False
     stats: dict = field(default_factory=dict)
     _svg: str | None = field(default=None, repr=False)
+    notes: list = field(default_factory=list)   # one-line remarks shown with the graph
 
     def node(self, label: str) -> Node:
         """The first node with this label (handy in tests and notebooks)."""
@@ -106,4 +107,5 @@ class ComputationGraph:
     def __repr__(self) -> str:
         ops = sum(n.kind == "op" for n in self.nodes)
         what = " with values" * self.values + " and adjoints" * self.adjoints
-        return f"ComputationGraph({self.title or 'f'}: {ops} operations, {len(self.nodes)} nodes{what})"
+        notes = "".join(f"\n# {note}" for note in self.notes)
+        return f"ComputationGraph({self.title or 'f'}: {ops} operations, {len(self.nodes)} nodes{what}){notes}"

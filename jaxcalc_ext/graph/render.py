@@ -29,7 +29,9 @@ def engines() -> list[tuple[str, list[str]]]:
     dot = shutil.which("dot")
     if dot:
         found.append(("dot", [dot]))
-    found.append(("pygraphviz", [sys.executable, "-c", _PYGRAPHVIZ]))
+    # -I: isolated mode, so a pygraphviz.py (or anything else) in the notebook's folder is never
+    # imported by the child, and PYTHON* environment variables are ignored.
+    found.append(("pygraphviz", [sys.executable, "-I", "-c", _PYGRAPHVIZ]))
     return found
 
 
@@ -37,7 +39,7 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
     """Render DOT source to bytes in ``fmt``, trying each engine in turn."""
     if fmt not in FORMATS:
         raise RenderError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    problems = []
+    problems, missing = [], []
     for name, argv in engines():
         args = argv + [f"-T{fmt}"] if name == "dot" else argv + [fmt]
         try:
@@ -46,12 +48,15 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
         except subprocess.TimeoutExpired:
             problems.append(f"{name} took more than {timeout:g} s")
             continue
-        except OSError as err:
+        except (OSError, ValueError) as err:
             problems.append(f"{name}: {err}")
             continue
         if done.returncode == 0 and done.stdout:
             return done.stdout
         last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[-1]
-        problems.append(f"{name}: {last}")
-    raise RenderError("could not render the graph (" + "; ".join(problems) + "); showing DOT text: "
-                      "install Graphviz (apt-get install graphviz) or pip install pygraphviz")
+        if "No module named 'pygraphviz'" in last:
+            missing.append(name)
+        problems.append(f"{name}: {last[:200]}")
+    hint = ("install Graphviz (apt-get install graphviz) or pip install pygraphviz"
+            if len(missing) == len(problems) else "the graph itself could not be laid out")
+    raise RenderError("could not render the graph (" + "; ".join(problems) + f"); showing DOT text: {hint}")

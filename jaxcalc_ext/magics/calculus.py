@@ -13,11 +13,14 @@ from .parsing import parse_options, split_line
 
 
 def user_errors_as_usage_errors(method):
-    """Turn our JaxCalcError into a one-line UsageError; leave real bugs alone."""
+    """Turn our JaxCalcError into a one-line UsageError; leave real bugs alone; restore jax.config."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        from ..precision import config_restored
+
         try:
-            return method(self, *args, **kwargs)
+            with config_restored():  # the user's code may flip jax.config: it is put back
+                return method(self, *args, **kwargs)
         except JaxCalcError as err:
             raise UsageError(str(err)) from None
     return wrapper
@@ -183,8 +186,12 @@ class CalculusMagics(Magics):
         if args.save:
             from ..graph.render import RenderError
 
+            import os
+
+            existed = os.path.exists(args.save)
             try:
-                graph.save(args.save)
+                path = graph.save(args.save)
+                graph.notes.append(f"saved to {path}" + (" (replaced the file that was there)" if existed else ""))
             except RenderError as err:
                 raise JaxCalcError(str(err)) from None
             except OSError as err:

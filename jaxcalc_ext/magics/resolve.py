@@ -126,7 +126,9 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
 def resolve_cell(cell: str, namespace: dict) -> ResolvedFunction:
     """The function a cell defines: its last ``def``, or its last expression.
 
-    The cell runs in a copy of the namespace, so the user's variables are untouched.
+    The cell runs in a copy of the namespace (plus jax, jnp and the bare jax.numpy names), so
+    names it binds do not appear among the user's variables; objects it mutates are the user's
+    own, as with any Python function.
     """
     try:
         module = ast.parse(cell)
@@ -134,7 +136,7 @@ def resolve_cell(cell: str, namespace: dict) -> ResolvedFunction:
         raise JaxCalcError(f"syntax error in the cell, line {err.lineno}: {err.msg}") from None
     if not module.body:
         raise JaxCalcError("the cell is empty: define a function (def f(x): ...) or write an expression")
-    scratch = dict(namespace)
+    scratch = {**math_namespace(), **namespace}  # the same bare names as the one-line form
     last = module.body[-1]
     body = module.body[:-1] if isinstance(last, ast.Expr) else module.body
     try:

@@ -440,3 +440,16 @@ def _rem(prim, order, x, y, **params):           # rem(x, y) = x - trunc(x0 / y0
 
 
 TAYLOR_RULES["rem"] = _rem
+
+
+def _reduce_prod(prim, order, x, axes, **params):  # prod_i u_i: Cauchy products, one factor at a time
+    u = x.coeffs
+    axes1 = tuple(a + 1 for a in axes)
+    kept = [d for d in range(1, u.ndim) if d not in axes1]
+    factors = jnp.transpose(u, (*axes1, 0, *kept))          # (factors..., K+1, kept...)
+    factors = factors.reshape((-1,) + factors.shape[len(axes1):])
+    one = jnp.zeros_like(factors[0]).at[0].set(1)
+    return Series(lax.fori_loop(0, factors.shape[0], lambda i, acc: S.cauchy_product(acc, factors[i]), one))
+
+
+TAYLOR_RULES["reduce_prod"] = _reduce_prod

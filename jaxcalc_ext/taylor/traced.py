@@ -21,6 +21,7 @@ False
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -116,28 +117,34 @@ def _trace(f: Callable, x):
         out_tree.append(tree)
         return leaves
 
-    try:
-        closed, shapes = _trace_dynamic(flat, x)
-    except _INTERNAL_API_ERRORS:
-        out_tree.clear()
+    dynamic = _dynamic_tracer()
+    if dynamic is not None and not isinstance(x, jax.core.Tracer):
+        closed, shapes = dynamic(flat, x)
+    else:  # under an outer trace (the user's jit), or a JAX without that entry point
         closed, shapes = jax.make_jaxpr(flat, return_shape=True)(x)
     return closed, out_tree[0], tuple(jax.ShapeDtypeStruct(s.shape, s.dtype) for s in shapes)
 
 
-_INTERNAL_API_ERRORS = (ImportError, AttributeError, TypeError)
+@functools.cache
+def _dynamic_tracer() -> Callable | None:
+    """JAX's own tracer entry point, or None if this JAX release moved it (checked once, so a
+    user's own TypeError is never mistaken for a missing API)."""
+    try:
+        from jax._src import api_util, core
+        from jax._src import linear_util as lu
+        from jax._src.interpreters import partial_eval as pe
 
+        api_util.debug_info, lu.wrap_init, pe.trace_to_jaxpr_dynamic, core.ShapedArray  # noqa: B018
+    except (ImportError, AttributeError):
+        return None
 
-def _trace_dynamic(flat: Callable, x):
-    from jax._src import api_util, core
-    from jax._src import linear_util as lu
-    from jax._src.interpreters import partial_eval as pe
+    def trace(flat: Callable, x):
+        aval = core.ShapedArray(np.shape(x), jax.dtypes.canonicalize_dtype(jax.numpy.result_type(x)))
+        debug = api_util.debug_info("jaxcalc_ext", flat, (x,), {})
+        jaxpr, out_avals, consts = pe.trace_to_jaxpr_dynamic(lu.wrap_init(flat, debug_info=debug), [aval])
+        return jcore.ClosedJaxpr(jaxpr, consts), out_avals
 
-    aval = core.ShapedArray(np.shape(x), jax.dtypes.canonicalize_dtype(jax.numpy.result_type(x)))
-    if isinstance(x, core.Tracer):
-        raise TypeError("a tracer: let make_jaxpr handle the outer trace")
-    debug = api_util.debug_info("jaxcalc_ext", flat, (x,), {})
-    jaxpr, out_avals, consts = pe.trace_to_jaxpr_dynamic(lu.wrap_init(flat, debug_info=debug), [aval])
-    return jcore.ClosedJaxpr(jaxpr, consts), out_avals
+    return trace
 
 
 def fingerprint(jaxpr: jcore.Jaxpr) -> tuple:

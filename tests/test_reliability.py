@@ -1,0 +1,103 @@
+"""A magic never takes the kernel down: the requests that used to exhaust memory or kill the
+kernel, replayed in a real Jupyter kernel under an 8 GB address-space cap, each giving a
+result or a one-line UsageError; interrupts honoured within 2 s; state and config untouched."""
+import queue
+import time
+
+import pytest
+
+jupyter_client = pytest.importorskip("jupyter_client")
+
+SETUP = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+import jax, jax.numpy as jnp
+marker = [1, 2, 3]
+%load_ext jaxcalc_ext
+%config JaxCalc.time_limit = 20
+"""
+
+# (line, expected: "ok" or a fragment of the UsageError)
+SEQUENCE = [
+    ("%taylor sin(x)*cos(y) --at 0.1,0.2 --points 5000", "--points must be between 2 and 2000"),
+    ("%taylor sum(sin(v)**2) --at jnp.linspace(0, 1, 60) --laplacian", "ok"),
+    ("%taylor sum(sin(v)**2) --at jnp.linspace(0, 1, 100) --laplacian", "ok"),
+    ("%taylor sum(sin(v)**2) --at jnp.linspace(0, 1, 300) --laplacian", "ok"),
+    ("%taylor sin(x)*cos(y) --at 0.1,0.2 --order 200", "order <="),
+    ("%taylor sin(x)*cos(y) --at 0.1,0.2 --order 1000", "order <="),
+    ("%taylor x+y+z+w --at 1,2,3,4 --order 30", "cannot draw a function of 4 variables"),
+    ("%taylor prod(stack([x, x**2, sin(x)])) --at 0.5 --order 12", "ok"),
+    ("%taylor sin(x) --at 0.5 --order " + ",".join(str(k) for k in range(0, 1001, 50)), "at most 12"),
+]
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+    try:
+        reply, _ = _run(kc, SETUP)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def _run(kc, code, timeout=120):
+    msg_id = kc.execute(code)
+    errors = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no answer to {code!r} within {timeout} s")
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "error":
+            errors.append(msg["content"])
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    reply = kc.get_shell_msg(timeout=timeout)
+    return reply, errors
+
+
+def _state_is_untouched(kc):
+    reply, errors = _run(kc, "assert marker == [1, 2, 3] and not jax.config.jax_enable_x64")
+    assert reply["content"]["status"] == "ok", errors
+
+
+@pytest.mark.parametrize("line, expected", SEQUENCE, ids=[s[0][:50] for s in SEQUENCE])
+def test_each_request_answers_cleanly_and_the_kernel_lives(kernel, line, expected):
+    km, kc = kernel
+    reply, errors = _run(kc, line)
+    content = reply["content"]
+    if expected == "ok":
+        assert content["status"] == "ok", errors
+    else:
+        assert content["status"] == "error"
+        assert content["ename"] == "UsageError", content
+        assert expected in content["evalue"] and "\n" not in content["evalue"], content["evalue"]
+    assert km.is_alive()
+    _state_is_untouched(kc)
+
+
+def test_an_interrupt_returns_within_two_seconds(kernel):
+    km, kc = kernel
+    msg_id = kc.execute("%taylor sin(x)*cos(y) --at 0.1,0.2 --order 150")
+    time.sleep(2.0)  # well inside the ~10 s computation
+    interrupted = time.monotonic()
+    km.interrupt_kernel()
+    while True:
+        msg = kc.get_iopub_msg(timeout=30)
+        if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    took = time.monotonic() - interrupted
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+    assert took < 2.0, f"the interrupt took {took:.2f} s"
+    assert km.is_alive()
+    _state_is_untouched(kc)
+    reply, errors = _run(kc, "r = %taylor sin(x) --at 0 --order 3\nassert abs(r.coefficients[3] + 1/6) < 1e-15")
+    assert reply["content"]["status"] == "ok", errors
