@@ -17,13 +17,15 @@ f_mp = lambda x: mpmath.sin(x) + mpmath.cos(x) * mpmath.exp(-x ** 2 / 4) + mpmat
 
 
 def test_both_tiers_match_mpmath_and_the_program_is_promoted(x64):
-    from jaxcalc_ext.taylor.engine import _compiled
+    from jaxcalc_ext.taylor.engine import compiled_program
+    from jaxcalc_ext.taylor.traced import trace_function
 
-    program = _compiled(_taylor_mode, lambda x: f(x), 50)   # a new function: a new TieredJit
     x0, d = np.float64(0.5), np.float64(1.0)
-    quick = [np.asarray(program(x0, d)) for _ in range(program.promote_after)]
+    traced = trace_function(lambda x: f(x) * 1.000001, x0)   # a new program: a new TieredJit
+    program = compiled_program("taylor", traced, 50)
+    quick = [np.asarray(program(traced.consts, x0, d)) / 1.000001 for _ in range(program.promote_after)]
     assert program._full._cache_size() == 0          # the first calls never compiled the full tier
-    full = np.asarray(program(x0, d))
+    full = np.asarray(program(traced.consts, x0, d)) / 1.000001
     assert program._full._cache_size() == 1
     want = np.asarray(mp_taylor(f_mp, 0.5, 50))
     assert rel_err(quick[0], want) < 1e-12
