@@ -49,6 +49,8 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
             problems.append(f"{name} took more than {timeout:g} s")
             continue
         except (OSError, ValueError) as err:
+            if isinstance(err, FileNotFoundError):
+                missing.append(name)
             problems.append(f"{name}: {err}")
             continue
         if done.returncode == 0 and done.stdout:
