@@ -131,17 +131,8 @@ def _run(method, f, order, x0, direction):
     """Trace f, check what the request costs, then run the compiled program for what was traced."""
     traced = trace_function(f, x0)
     _check_cost(traced, order, method)
-    try:
-        program = compiled_program(method, traced, order)
-        return wait_briefly(program(traced.consts, x0, direction))
-    except jax.errors.TracerArrayConversionError:
-        raise JaxCalcError(
-            "the function calls NumPy on a traced value: use jax.numpy (jnp.sin, not np.sin)") from None
-    except (jax.errors.TracerBoolConversionError, jax.errors.ConcretizationTypeError,
-            jax.errors.TracerIntegerConversionError):
-        raise JaxCalcError(
-            "the function uses Python control flow (if/while/int()) on a traced value: "
-            "use jnp.where or jax.lax.cond instead") from None
+    program = compiled_program(method, traced, order)  # evaluates the jaxpr: user code ran once, above
+    return wait_briefly(program(traced.consts, x0, direction))
 
 
 def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: str | None = None) -> None:
@@ -171,16 +162,6 @@ def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: 
 
 
 _WITHIN_BUDGET: dict = {}
-
-
-def can_key_cache(f: Callable) -> bool:
-    """Whether f can key a cache (kept for callers outside the engine; the engine itself keys
-    compiled programs on the traced jaxpr, see :mod:`.traced`)."""
-    try:
-        hash(f)
-    except TypeError:
-        return False
-    return True
 
 
 _PROGRAM_CACHE_SIZE = 256
