@@ -1,9 +1,6 @@
 """Bounded cost and fresh results: estimates before work, refusals that name what fits,
 programs keyed on what was traced. Oracles: closed forms and mpmath."""
 import math
-import pathlib
-import sys
-import types
 
 import jax
 import jax.numpy as jnp
