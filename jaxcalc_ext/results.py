@@ -1,11 +1,12 @@
 """Result objects the magics return: keep them (``r = %taylor ...``), they display themselves.
 
-Each has a readable ``repr`` for terminals and ``_repr_*_`` methods for Jupyter;
-HTML carries the figure and the formulas together, so a notebook shows one view.
+Each has a readable ``repr`` for terminals. In Jupyter a Taylor result shows as two outputs,
+each rendered once: its figure in one image format, then its formulas as LaTeX (with plain
+text beside them), so every front end (JupyterLab, Notebook 7, VS Code, nbconvert, GitHub)
+shows the figure and the formulas once, trusted or not.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,40 +52,63 @@ class TaylorResult:
             self._figure = draw_study(self.study, self.label, surface=self.surface)
         return self._figure
 
-    def latex_lines(self) -> list[str]:
+    @property
+    def variables_latex(self) -> str:
         from .taylor.format import latex_name
 
-        name = ", ".join(latex_name(v) for v in self.study.variables)
-        return [f"T_{{{n}}}({name}) = {p.to_latex(max_terms=16)}" for n, p in sorted(self.polynomials.items())]
+        return ", ".join(latex_name(v) for v in self.study.variables)
 
-    def _repr_latex_(self) -> str:
-        return "$$\\begin{aligned}" + " \\\\ ".join(l.replace(" = ", " &= ", 1) for l in self.latex_lines()) + "\\end{aligned}$$"
+    def _span_latex(self) -> str:
+        return " \\times ".join(f"[{a[0]:g},\\, {a[-1]:g}]" for a in self.study.grid)
 
-    def _repr_png_(self) -> bytes:
-        from .render.figures import figure_bytes
+    def to_latex(self, max_terms: int = 16) -> str:
+        """The polynomials, their largest errors on the plotted range and the dtype, as one
+        LaTeX ``aligned`` block; long polynomials are broken over lines that fit a notebook."""
+        from .taylor.format import number
 
-        return figure_bytes(self.figure, "png")
+        rows = []
+        for n, p in sorted(self.polynomials.items()):
+            lines = p.latex_lines(max_terms=max_terms)
+            rows.append(f"T_{{{n}}}({self.variables_latex}) &= {lines[0]}")
+            rows += [f"&\\quad {line}" for line in lines[1:]]
+        errors = [f"T_{{{n}}}\\!: {number(e, 3)}" for n, e in sorted(self.max_errors.items())]
+        for i in range(0, len(errors), 4):
+            head = f"\\max_{{{self._span_latex()}}} |f - T_n| &:\\;" if i == 0 else "&\\quad"
+            rows.append(f"{head} " + ",\\; ".join(errors[i:i + 4]))
+        rows.append(f"&\\text{{computed in {self.dtype} by {self.method} mode}}")
+        return "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
 
-    def _repr_svg_(self) -> str:
-        from .render.figures import figure_bytes
+    def to_text(self, max_terms: int = 16) -> str:
+        """The same as plain text, for a terminal."""
+        center = np.asarray(self.study.center).tolist()
+        lines = [f"Taylor polynomials of {self.label} at {center} ({self.dtype}, {self.method} mode)"]
+        names = ", ".join(self.study.variables)
+        span = " x ".join(f"[{a[0]:g}, {a[-1]:g}]" for a in self.study.grid)
+        for n, p in sorted(self.polynomials.items()):
+            lines.append(f"  T_{n}({names}) = {p.to_text(max_terms=max_terms)}")
+            lines.append(f"      max |f - T_{n}| on {span}: {self.max_errors[n]:.3e}")
+        return "\n".join(lines)
 
-        return figure_bytes(self.figure, "svg").decode("utf-8")
+    def _ipython_display_(self) -> None:
+        """Two outputs, each rendered once: the figure (one image format) and the formulas
+        (LaTeX, with plain text for front ends without MathJax). A terminal gets the text."""
+        from IPython import get_ipython
+        from IPython.display import publish_display_data
 
-    def _repr_html_(self) -> str:
-        from .render.figures import figure_html
+        shell = get_ipython()
+        active = shell.display_formatter.active_types if shell is not None else ["text/plain"]
+        if not any(t.startswith("image/") for t in active):
+            publish_display_data({"text/plain": self.to_text()})
+            return
+        from .render.figures import image_bundle
 
-        rows = "".join(f"<tr><td>{n}</td><td>{e:.3e}</td></tr>" for n, e in sorted(self.max_errors.items()))
-        formulas = "".join(f"<div>$${html.escape(l)}$$</div>" for l in self.latex_lines())
-        span = ", ".join(f"[{a[0]:g}, {a[-1]:g}]" for a in self.study.grid)
-        return (f'<div class="jaxcalc-taylor">{figure_html(self.figure)}{formulas}'
-                f"<table><tr><th>order</th><th>max |f - T| on {span}</th></tr>{rows}</table>"
-                f"<p><small>computed in {self.dtype} by {html.escape(self.method)} mode</small></p></div>")
+        data, metadata = image_bundle(self.figure)
+        data["text/plain"] = f"<figure: Taylor polynomials of {self.label}; r.figure is the matplotlib Figure>"
+        publish_display_data(data, metadata)
+        publish_display_data({"text/latex": f"$${self.to_latex()}$$", "text/plain": self.to_text()})
 
     def __repr__(self) -> str:
-        lines = [f"Taylor polynomials of {self.label} at {np.asarray(self.study.center).tolist()} ({self.dtype})"]
-        for line, (n, err) in zip(self.latex_lines(), sorted(self.max_errors.items())):
-            lines.append(f"  {line}    max error {err:.3e}")
-        return "\n".join(lines)
+        return self.to_text()
 
 
 @dataclass
@@ -101,13 +125,8 @@ class OperatorsResult:
         return getattr(self.operators, name)
 
     def _repr_latex_(self) -> str:
-        return f"$${self.operators.to_latex()}$$"
-
-    def _repr_html_(self) -> str:
-        lines = "".join(f"<div>$${html.escape(l)}$$</div>" for l in self.operators.latex_lines())
-        return (f'<div class="jaxcalc-operators"><p>{html.escape(self.label)}</p>{lines}'
-                f"<p><small>computed in {self.operators.dtype}; Laplacian by collapsed Taylor mode"
-                f"</small></p></div>")
+        note = f"\\text{{{_latex_text(self.label)}: computed in {self.operators.dtype}; Laplacian by collapsed Taylor mode}}"
+        return f"$${self.operators.to_latex()}$$\n$${note}$$"
 
     def __repr__(self) -> str:
         ops = self.operators
@@ -116,3 +135,10 @@ class OperatorsResult:
                     f"  f         = {ops.value:.10g}\n  gradient  = {ops.gradient}\n"
                     f"  Hessian   =\n{np.array2string(ops.hessian, prefix='    ')}\n"
                     f"  Laplacian = {ops.laplacian:.10g}")
+
+
+def _latex_text(text: str) -> str:
+    """Plain text made safe inside ``\\text{...}``."""
+    special = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "$": "\\$", "&": "\\&",
+               "#": "\\#", "%": "\\%", "_": "\\_", "^": "\\^{}", "~": "\\~{}"}
+    return "".join(special.get(ch, ch) for ch in text)

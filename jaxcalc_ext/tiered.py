@@ -8,17 +8,23 @@ program), optionally from a variant of the function that is cheaper to build (``
 the Taylor engine's variant solves its triangular systems without LAPACK, whose first use
 in a process loads SciPy). Once the function is called again and again (``promote_after``
 calls) a fully optimised compile of ``fn`` takes over, as JIT compilers of dynamic
-languages do. Both tiers must compute the same thing; only their speed differs.
+languages do. That compile runs in a background thread, started after the first call, so no
+interactive request ever waits for it (a slider dragged through a hundred centres, or the
+second cell that asks again): the quick tier answers until the full one is ready. Both tiers
+must compute the same thing; only their speed differs.
 
 >>> import jax.numpy as jnp
 >>> square = TieredJit(lambda x: x * x, promote_after=2)
 >>> [float(square(jnp.float32(3.0))) for _ in range(3)]
 [9.0, 9.0, 9.0]
->>> square.promoted
+>>> square.wait_promoted(timeout=60)
 True
+>>> float(square(jnp.float32(4.0)))
+16.0
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 # XLA debug options, tried in this order: an option this XLA does not know is dropped.
@@ -37,10 +43,19 @@ class TieredJit:
         self._full = jax.jit(fn)
         self._calls = 0
         self.promote_after = promote_after
+        self._full_ready = threading.Event()
+        self._promotion: threading.Thread | None = None
 
     @property
     def promoted(self) -> bool:
-        return self._calls >= self.promote_after
+        """True once calls go to the fully optimised program."""
+        return self._calls >= self.promote_after and self._full_ready.is_set()
+
+    def wait_promoted(self, timeout: float | None = None) -> bool:
+        """Wait for the background compile of the full tier (tests and benchmarks)."""
+        if self._promotion is not None:
+            self._promotion.join(timeout)
+        return self._full_ready.is_set()
 
     def __call__(self, *args: Any):
         import jax
@@ -48,14 +63,36 @@ class TieredJit:
         if any(isinstance(a, jax.core.Tracer) for a in jax.tree_util.tree_leaves(args)):
             return self._full(*args)  # inlined into the caller's program: no compile of its own
         self._calls += 1
-        if self._calls > self.promote_after:
+        if self._full_ready.is_set() and self._calls > self.promote_after:
             return self._full(*args)
-        return self._call_quick(*args)
+        result = self._call_quick(*args)
+        if self._promotion is None:
+            self._promote_in_background(args)
+        return result
+
+    def _promote_in_background(self, args: tuple) -> None:
+        """Compile (and once run) the full tier for these argument types in a daemon thread,
+        under the caller's float64 setting (JAX's x64 switch is per thread)."""
+        import jax
+
+        x64 = bool(jax.config.jax_enable_x64)
+
+        def compile_full():
+            try:
+                with jax.enable_x64(x64):
+                    jax.block_until_ready(self._full(*args))
+                self._full_ready.set()
+            except Exception:  # the quick tier keeps answering; a real error shows there
+                pass
+
+        self._promotion = threading.Thread(target=compile_full, name="jaxcalc-promote", daemon=True)
+        self._promotion.start()
 
     def full(self, *args: Any):
         """Call the fully optimised program at once: for large batches, where the quick tier's
         unoptimised loops would cost more than the optimised compile saves."""
         self._calls = max(self._calls, self.promote_after)
+        self._full_ready.set()
         return self._full(*args)
 
     def _call_quick(self, *args: Any):

@@ -12,6 +12,23 @@ def make_shell():
     return shell
 
 
+def displayed(obj) -> list[tuple[dict, dict]]:
+    """What a front end receives when ``obj`` is displayed: a (data, metadata) per output."""
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        display(obj)
+    return [(o.data, o.metadata) for o in captured.outputs]
+
+
+def png_bytes(data: dict) -> bytes:
+    import base64
+
+    raw = data["image/png"]
+    return base64.b64decode(raw) if isinstance(raw, str) else raw
+
+
 def run_cell_ok(shell, code):
     result = shell.run_cell(code, store_history=False)
     result.raise_error()

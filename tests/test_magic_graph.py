@@ -2,7 +2,7 @@
 import jax
 import pytest
 
-from ipython_shell import make_shell, run_cell_ok, usage_error
+from ipython_shell import displayed, make_shell, png_bytes, run_cell_ok, usage_error
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,10 @@ def test_graddag_textbook_with_values_and_adjoints(shell):
     graph = run_cell_ok(shell, "%graddag g 1.5 --values --grads")
     assert f"{float(graph.node('tanh').value):.3g}" == "0.905"
     assert f"{float(graph.node('cos').adjoint):.3g}" == "0.905"
-    data, _ = shell.display_formatter.format(graph)
-    assert "image/svg+xml" in data and "0.9051" in data["image/svg+xml"]
+    (data, metadata), = displayed(graph)          # one output: a PNG, which shows untrusted too
+    assert set(data) == {"image/png", "text/plain"}
+    assert png_bytes(data)[:4] == b"\x89PNG" and metadata["image/png"]["width"] > 0
+    assert "0.9051" in data["text/plain"] and "0.9051" in graph.svg()  # the table beside it
     assert jax.config.jax_enable_x64 is False
 
 

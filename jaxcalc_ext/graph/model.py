@@ -12,6 +12,10 @@ from typing import Any
 from . import dot as dot_text
 
 
+RETINA_MAX_NODES = 150  # larger drawings are rendered at 1x: a 2x PNG of them is megabytes
+TEXT_MAX_ROWS = 60      # rows of the node table kept beside the picture
+
+
 @dataclass
 class Node:
     """One box in the drawing."""
@@ -86,23 +90,81 @@ class ComputationGraph:
     def svg(self) -> str | None:
         """The rendered SVG, or None when no Graphviz engine works (cached)."""
         if self._svg is None:
-            from .render import RenderError
-
-            try:
-                self._svg = self.render("svg").decode("utf-8")
-            except RenderError as err:
-                self._render_error = str(err)
-                return None
+            self._svg = self._rendered("svg")
+            if self._svg is not None:
+                self._svg = self._svg.decode("utf-8")
         return self._svg
 
-    def _repr_svg_(self):
-        return self.svg()
+    def _rendered(self, fmt: str, dot: str | None = None) -> bytes | None:
+        from .render import RenderError, render_dot
+
+        try:
+            return render_dot(dot or self.to_dot(), fmt)
+        except RenderError as err:
+            self._render_error = str(err)
+            return None
+
+    def image_bundle(self) -> tuple[dict, dict] | None:
+        """(data, metadata) with the drawing in one image format (``%config
+        JaxCalc.figure_format``): a PNG at twice the resolution by default, which every front
+        end shows, trusted or not; None when no Graphviz engine works."""
+        import base64
+
+        from ..render.figures import figure_format, png_size
+
+        fmt = figure_format()
+        if fmt == "svg":
+            svg = self.svg()
+            return None if svg is None else ({"image/svg+xml": svg}, {})
+        scale = 2 if fmt == "retina" and len(self.nodes) <= RETINA_MAX_NODES else 1
+        dot = self.to_dot()
+        dot = dot.replace("{", f"{{\n  dpi={96 * scale};", 1)
+        raw = self._rendered("jpg" if fmt == "jpeg" else "png", dot)
+        if raw is None:
+            return None
+        mime = "image/jpeg" if fmt == "jpeg" else "image/png"
+        metadata = {}
+        if mime == "image/png" and scale > 1:
+            width, height = png_size(raw)
+            metadata = {mime: {"width": width // scale, "height": height // scale}}
+        return {mime: base64.b64encode(raw).decode("ascii")}, metadata
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        svg = self.svg()
-        if svg is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        active = shell.display_formatter.active_types if shell is not None else ["text/plain"]
+        if not any(t.startswith("image/") for t in active):
+            return {"text/plain": self.to_text()}
+        bundle = self.image_bundle()
+        if bundle is None:
             return {"text/plain": f"{self.to_dot()}\n# {self._render_error}"}
-        return {"image/svg+xml": svg, "text/plain": repr(self)}
+        data, metadata = bundle
+        data["text/plain"] = self.to_text(max_rows=TEXT_MAX_ROWS)
+        return data, metadata
+
+    def to_text(self, max_rows: int | None = None) -> str:
+        """A table of the nodes (with values and adjoints when annotated), for a terminal and
+        as the text beside the picture (searchable, and read by screen readers)."""
+        from .format import format_value
+
+        columns = ["node", "operation", "type"] + ["value"] * self.values + ["adjoint"] * self.adjoints
+        rows = []
+        shown = self.nodes if max_rows is None else self.nodes[:max_rows]
+        for n in shown:
+            name = n.label + (f" × {n.repeat}" if n.repeat > 1 else "") + (f" {n.detail}" if n.detail else "")
+            row = [n.id, name[:40], n.aval]
+            if self.values:
+                row.append("" if n.value is None else format_value(n.value))
+            if self.adjoints:
+                row.append("" if n.adjoint is None else format_value(n.adjoint))
+            rows.append(row)
+        widths = [max(len(str(r[i])) for r in rows + [columns]) for i in range(len(columns))]
+        line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+        table = [line(columns), line(["-" * w for w in widths])] + [line(r) for r in rows]
+        if len(shown) < len(self.nodes):
+            table.append(f"... {len(self.nodes) - len(shown)} more nodes (g.to_text() lists them all)")
+        return "\n".join([repr(self)] + table + ["# draw it: g.save('graph.svg') (or .png, .pdf, .dot)"])
 
     def __repr__(self) -> str:
         ops = sum(n.kind == "op" for n in self.nodes)

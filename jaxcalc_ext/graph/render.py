@@ -16,7 +16,7 @@ _PYGRAPHVIZ = (
     "sys.stdout.buffer.write(graph.draw(format=sys.argv[1], prog='dot'))\n"
 )
 
-FORMATS = ("svg", "png", "pdf")
+FORMATS = ("svg", "png", "jpg", "pdf")
 
 
 class RenderError(RuntimeError):

@@ -10,9 +10,13 @@ _REGISTERED = "_jaxcalc_ext_magics"
 
 
 def register(ipython) -> None:
-    """Register the magics once per shell (loading twice is harmless)."""
+    """Register the magics once per shell (loading twice is harmless), and start importing
+    JAX and matplotlib in the background while the user types."""
     if getattr(ipython, _REGISTERED, None) is not None:
         return
+    from .. import warmup
+
+    warmup.start()
     from .calculus import CalculusMagics
 
     from .settings import JaxCalc

@@ -1,4 +1,5 @@
-"""``%config JaxCalc.*``: the limits every request is checked against before it runs.
+"""``%config JaxCalc.*``: the limits every request is checked against before it runs, and
+the image format of figures and graphs.
 
 >>> from traitlets.config import Config
 >>> settings = JaxCalc(config=Config({"JaxCalc": {"time_limit": 30.0}}))
@@ -8,7 +9,7 @@
 """
 from __future__ import annotations
 
-from traitlets import Float, observe
+from traitlets import CaselessStrEnum, Float, observe
 from traitlets.config import Configurable
 
 from .. import budget
@@ -23,9 +24,21 @@ class JaxCalc(Configurable):
     time_limit = Float(budget.LIMITS.seconds, config=True,
                        help="estimated seconds one request may take; longer ones are refused")
 
+    figure_format = CaselessStrEnum(["auto", "retina", "png", "svg", "jpeg"], default_value="auto", config=True,
+                                    help="the one image format of %taylor figures and %graddag graphs: auto "
+                                         "follows InlineBackend.figure_formats for svg/jpeg, else retina "
+                                         "(2x PNG, crisp on HiDPI screens)")
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         budget.set_limits(self.memory_limit, self.time_limit)
+        self._format_changed({"new": self.figure_format})
+
+    @observe("figure_format")
+    def _format_changed(self, change) -> None:
+        from ..render import figures
+
+        figures.chosen_format = change["new"].lower()
 
     @observe("memory_limit")
     def _memory_changed(self, change) -> None:

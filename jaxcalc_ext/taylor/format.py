@@ -1,13 +1,22 @@
-"""Numbers and polynomials as LaTeX text (no IPython, no matplotlib).
+"""Numbers and polynomials as LaTeX or plain text (no IPython, no matplotlib).
 
->>> polynomial_latex([((2,), 1.0), ((0,), -3.0)], ("x",), None, 6, 0.0, None)
-'x^{2} - 3'
+Terms are written the way Taylor polynomials are read: lowest degree first. A long polynomial
+is elided in the middle of its high degrees (the lowest degrees are kept, and the count of the
+left-out terms is said), and can be broken into lines that fit a notebook's width.
+
+>>> polynomial_latex([((0,), -3.0), ((2,), 1.0)], ("x",), None, 6, 0.0, None)
+'-3 + x^{2}'
+>>> polynomial_text([((1,), 2.0), ((3,), -1e-7)], ("x",), None, 6, 0.0, None)
+'2 x - 1e-07 x^3'
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
+
+LINE_WIDTH = 60  # characters of a typeset line: MathJax in a 950 px JupyterLab output area fits ~80
 
 
 def latex_name(name: str) -> str:
@@ -16,16 +25,35 @@ def latex_name(name: str) -> str:
     return f"{m.group(1)}_{{{m.group(2)}}}" if m else name
 
 
+def _is_whole(c: float) -> bool:
+    return c != 0.0 and round(c) != 0 and abs(c - round(c)) <= 1e-9 * abs(c) and abs(c) < 1e15
+
+
 def number(c: float, digits: int) -> str:
-    """A coefficient: whole numbers without a decimal point, others to ``digits`` significant digits."""
+    """A coefficient as LaTeX: whole numbers without a decimal point, others to ``digits``
+    significant digits, very large or small ones as ``m \\times 10^{e}``.
+
+    >>> number(3.0, 6), number(0.5, 6), number(1e-10, 6), number(0.0, 6)
+    ('3', '0.5', '1 \\\\times 10^{-10}', '0')
+    """
     c = float(c)
-    if abs(c - round(c)) <= 1e-9 * max(1.0, abs(c)) and abs(c) < 1e15:
+    if c == 0.0:
+        return "0"
+    if _is_whole(c):
         return str(int(round(c)))
     text = f"{c:.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
-        return f"{mantissa} \\cdot 10^{{{int(exponent)}}}"
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
     return text
+
+
+def plain_number(c: float, digits: int) -> str:
+    """A coefficient as plain text: ``3``, ``0.5``, ``1e-10``."""
+    c = float(c)
+    if c != 0.0 and _is_whole(c):
+        return str(int(round(c)))
+    return f"{c:.{digits}g}"
 
 
 def noise_floor(coefficients) -> float:
@@ -36,52 +64,121 @@ def noise_floor(coefficients) -> float:
     return float(finite.max() * eps * 64) if finite.size else 0.0
 
 
-def sort_terms(terms: dict, ascending: bool = False) -> list:
-    """Terms by total degree (highest first unless ``ascending``), then by exponent."""
+def sort_terms(terms: dict) -> list:
+    """Terms by total degree, lowest first; within a degree, x before y (``x^2, x y, y^2``)."""
     items = list(terms.items())
-    items.sort(key=lambda kv: (sum(kv[0]), kv[0]), reverse=not ascending)
+    items.sort(key=lambda kv: (sum(kv[0]), tuple(-p for p in kv[0])))
     return items
 
 
-def _monomial(exponent, variables, center) -> str:
-    parts = []
-    for power, name, i in zip(exponent, variables, range(len(variables))):
-        if power == 0:
-            continue
-        base = name = latex_name(name)
-        if center is not None and float(center[i]) != 0.0:
-            shift = float(center[i])
-            base = f"\\left({name} {'-' if shift > 0 else '+'} {number(abs(shift), 6)}\\right)"
-        parts.append(base if power == 1 else f"{base}^{{{power}}}")
-    return " ".join(parts)
+@dataclass(frozen=True)
+class Term:
+    """One written term: its sign, coefficient magnitude (None: NaN) and monomial factors."""
+
+    negative: bool
+    magnitude: float | None
+    factors: tuple  # ((variable name, power, shift), ...): (x - shift)^power
+
+    def latex(self, digits: int) -> str:
+        mono = " ".join(_factor_latex(*f) for f in self.factors)
+        if self.magnitude is None:
+            return ("\\mathrm{NaN} " + mono).rstrip()
+        mag = number(self.magnitude, digits)
+        return mono if mono and mag == "1" else f"{mag} {mono}".rstrip()
+
+    def text(self, digits: int) -> str:
+        mono = " ".join(_factor_text(*f) for f in self.factors)
+        if self.magnitude is None:
+            return ("nan " + mono).rstrip()
+        mag = plain_number(self.magnitude, digits)
+        return mono if mono and mag == "1" else f"{mag} {mono}".rstrip()
+
+
+def _shifted(name: str, shift: float, latex: bool) -> str:
+    if shift == 0.0:
+        return name
+    inner = f"{name} {'-' if shift > 0 else '+'} {(number if latex else plain_number)(abs(shift), 6)}"
+    return f"\\left({inner}\\right)" if latex else f"({inner})"
+
+
+def _factor_latex(name: str, power: int, shift: float) -> str:
+    base = _shifted(latex_name(name), shift, True)
+    return base if power == 1 else f"{base}^{{{power}}}"
+
+
+def _factor_text(name: str, power: int, shift: float) -> str:
+    base = _shifted(name, shift, False)
+    return base if power == 1 else f"{base}^{power}"
+
+
+def polynomial_terms(terms, variables, center, tol: float) -> list[Term]:
+    """``(exponent, coefficient)`` pairs -> the terms that are written (noise dropped)."""
+    out = []
+    for exponent, c in terms:
+        c = float(c)
+        factors = tuple((name, power, 0.0 if center is None else float(center[i]))
+                        for i, (name, power) in enumerate(zip(variables, exponent)) if power)
+        if not np.isfinite(c):
+            out.append(Term(False, None, factors))
+        elif abs(c) > tol:
+            out.append(Term(c < 0, abs(c), factors))
+    return out
+
+
+def _elide(terms: list[Term], max_terms: int | None) -> tuple[list[Term], int]:
+    """Keep the lowest degrees and the highest term; say how many were left out between."""
+    if max_terms is None or len(terms) <= max_terms + 1:  # eliding one term would save nothing
+        return terms, 0
+    keep = max(max_terms - 1, 1)
+    return terms[:keep] + terms[-1:], len(terms) - keep - 1
+
+
+def _more(count: int) -> str:
+    return f"{count} more term" + "s" * (count != 1)
+
+
+def _visible_width(latex: str) -> float:
+    """A rough typeset width in characters (superscripts count 0.7, commands and braces 0)."""
+    text = re.sub(r"\\(left|right|times|mathrm|cdots)", lambda m: "x" if m.group(1) in ("times", "cdots") else "",
+                  latex)
+    supers = sum(len(s) for s in re.findall(r"\^\{([^}]*)\}", text))
+    text = re.sub(r"[{}\\^ ]", "", text)
+    return len(text) - 0.3 * supers + 1.6 * latex.count(" + ") + 1.6 * latex.count(" - ")
+
+
+def polynomial_latex_lines(terms, variables, center, digits: int, tol: float, max_terms: int | None,
+                           width: float | None = LINE_WIDTH) -> list[str]:
+    """The polynomial as LaTeX, broken into lines of about ``width`` typeset characters;
+    each line after the first begins with its sign."""
+    written, left_out = _elide(polynomial_terms(terms, variables, center, tol), max_terms)
+    if not written:
+        return ["0"]
+    pieces = [("-" if t.negative else "+", t.latex(digits)) for t in written]
+    if left_out:
+        pieces.insert(len(pieces) - 1, ("+", f"\\cdots_{{\\text{{({_more(left_out)})}}}}"))
+    lines, current = [], ("-" if pieces[0][0] == "-" else "") + pieces[0][1]
+    for sign, body in pieces[1:]:
+        piece = f" {sign} {body}"
+        if width is not None and _visible_width(current + piece) > width:
+            lines.append(current)
+            current = f"{sign} {body}"
+        else:
+            current += piece
+    return lines + [current]
 
 
 def polynomial_latex(terms, variables, center, digits: int, tol: float, max_terms: int | None) -> str:
-    """Join ``(exponent, coefficient)`` terms into ``a x^{2} + b x y - c``."""
-    pieces = []
-    for exponent, c in terms:
-        c = float(c)
-        if not np.isfinite(c):
-            pieces.append(("+", "\\mathrm{NaN}" + (" " + _monomial(exponent, variables, center)).rstrip()))
-            continue
-        if abs(c) <= tol:
-            continue
-        mono = _monomial(exponent, variables, center)
-        sign = "-" if c < 0 else "+"
-        mag = number(abs(c), digits)
-        if mono and mag == "1":
-            body = mono
-        elif mono:
-            body = f"{mag} {mono}"
-        else:
-            body = mag
-        pieces.append((sign, body))
-    if not pieces:
+    """Join ``(exponent, coefficient)`` terms into one line ``c + b x y + a x^{2}``."""
+    return " ".join(polynomial_latex_lines(terms, variables, center, digits, tol, max_terms, width=None))
+
+
+def polynomial_text(terms, variables, center, digits: int, tol: float, max_terms: int | None) -> str:
+    """The polynomial as plain text for a terminal: ``1 + x - 0.5 x^2``."""
+    written, left_out = _elide(polynomial_terms(terms, variables, center, tol), max_terms)
+    if not written:
         return "0"
-    if max_terms is not None and len(pieces) > max_terms:
-        pieces = pieces[:max_terms] + [("+", "\\cdots")]
-    first_sign, first = pieces[0]
-    text = ("-" if first_sign == "-" else "") + first
-    for sign, body in pieces[1:]:
-        text += f" {sign} {body}"
-    return text
+    pieces = [("-" if t.negative else "+", t.text(digits)) for t in written]
+    if left_out:
+        pieces.insert(len(pieces) - 1, ("+", f"... ({_more(left_out)})"))
+    text = ("-" if pieces[0][0] == "-" else "") + pieces[0][1]
+    return text + "".join(f" {sign} {body}" for sign, body in pieces[1:])

@@ -3,7 +3,7 @@
 >>> import jax.numpy as jnp
 >>> p = taylor_polynomial(lambda x, y: x**2 + 2*x*y + y**3, (1.0, 2.0), 2)
 >>> p.to_latex()
-'x^{2} + 2 x y + 6 y^{2} - 12 y + 8'
+'8 - 12 y + x^{2} + 2 x y + 6 y^{2}'
 >>> float(p(jnp.array([2.0, 3.0])))
 42.0
 """
@@ -111,9 +111,8 @@ class TaylorPolynomial:
                 out[key] = out.get(key, 0) + c * math.prod(w for _, w in choice)
         return out
 
-    def to_latex(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None) -> str:
-        """The polynomial as LaTeX: ``form`` is "expanded" (powers of x), "centered"
-        (powers of x - x0) or "auto" (expanded unless univariate around a nonzero point)."""
+    def _written_terms(self, form: str):
+        """(sorted terms, center or None) for ``form``: "expanded", "centered" or "auto"."""
         if form == "auto":
             at_origin = not np.any(np.asarray(self.center))
             # Expanding a large polynomial about the origin costs a binomial sum per monomial
@@ -121,17 +120,34 @@ class TaylorPolynomial:
             small = len(self.exponents) <= MAX_EXPANDED_TERMS
             form = "expanded" if at_origin or (small and not self.is_univariate) else "centered"
         if np.asarray(self.monomial_coefficients).ndim > 1:
-            raise JaxCalcError("to_latex needs a scalar-valued function")
-        tol = fmt.noise_floor(self.monomial_coefficients)
+            raise JaxCalcError("a polynomial is written out only for a scalar-valued function")
         if form == "expanded":
-            terms = fmt.sort_terms(self.expanded())
-            return fmt.polynomial_latex(terms, self.variables, None, digits, tol, max_terms)
+            return fmt.sort_terms(self.expanded()), None
         if form == "centered":
             exps = [e if isinstance(e, tuple) else (e,) for e in self.exponents]
-            terms = fmt.sort_terms(dict(zip(exps, self.monomial_coefficients)), ascending=True)
-            return fmt.polynomial_latex(terms, self.variables, np.atleast_1d(self.center),
-                                        digits, tol, max_terms)
+            return fmt.sort_terms(dict(zip(exps, self.monomial_coefficients))), np.atleast_1d(self.center)
         raise JaxCalcError(f"unknown form {form!r}: use 'expanded', 'centered' or 'auto'")
+
+    def to_latex(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None) -> str:
+        """The polynomial as LaTeX, lowest degree first: ``form`` is "expanded" (powers of x),
+        "centered" (powers of x - x0) or "auto" (expanded unless univariate around a nonzero
+        point). Past ``max_terms`` the high degrees are elided and counted."""
+        terms, center = self._written_terms(form)
+        return fmt.polynomial_latex(terms, self.variables, center, digits,
+                                    fmt.noise_floor(self.monomial_coefficients), max_terms)
+
+    def latex_lines(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None,
+                    width: float = fmt.LINE_WIDTH) -> list[str]:
+        """:meth:`to_latex` broken into lines of about ``width`` typeset characters."""
+        terms, center = self._written_terms(form)
+        return fmt.polynomial_latex_lines(terms, self.variables, center, digits,
+                                          fmt.noise_floor(self.monomial_coefficients), max_terms, width)
+
+    def to_text(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None) -> str:
+        """The polynomial as plain text for a terminal: ``1 + x - 0.5 x^2``."""
+        terms, center = self._written_terms(form)
+        return fmt.polynomial_text(terms, self.variables, center, digits,
+                                   fmt.noise_floor(self.monomial_coefficients), max_terms)
 
     def _repr_latex_(self) -> str:
         return "$" + self.to_latex(max_terms=20) + "$"
@@ -179,7 +195,7 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
 
     >>> import jax.numpy as jnp
     >>> taylor_polynomial(jnp.exp, 0.0, 3).to_latex()
-    '0.166667 x^{3} + 0.5 x^{2} + x + 1'
+    '1 + x + 0.5 x^{2} + 0.166667 x^{3}'
     """
     from .engine import _as_point, check_order, taylor_coefficients
     from .multivariate import _vector_point, monomial_coefficients
