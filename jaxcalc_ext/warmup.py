@@ -16,6 +16,11 @@ from __future__ import annotations
 import contextlib
 import threading
 
+# what a first %taylor imports
+FIRST_REQUEST_MODULES = ("PIL.Image", "jaxcalc_ext.budget", "jaxcalc_ext.results", "jaxcalc_ext.magics.resolve",
+                         "jaxcalc_ext.render.taylor_figure", "jaxcalc_ext.taylor.engine",
+                         "jaxcalc_ext.taylor.study", "jaxcalc_ext.taylor.traced")
+
 _THREAD: threading.Thread | None = None
 _DONE = threading.Event()
 
@@ -45,15 +50,14 @@ def _imports_serialized(locked: threading.Event):
 def _warm(locked: threading.Event) -> None:
     try:
         with _imports_serialized(locked):
+            import importlib
+
             import jax
             import jax.numpy as jnp
-            from PIL import Image  # noqa: F401
 
-            # the modules a first %taylor imports
-            from . import budget, results  # noqa: F401
-            from .magics import resolve  # noqa: F401
-            from .render import figures, taylor_figure  # noqa: F401
-            from .taylor import engine, study, traced  # noqa: F401
+            for name in FIRST_REQUEST_MODULES:
+                importlib.import_module(name)
+            from .render import figures
 
             with jax.enable_x64(True):  # thread-local: the user's setting is not changed
                 x = jnp.float64(0.5)
