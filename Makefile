@@ -1,12 +1,15 @@
-# Two entry points: `make demo` runs the example notebooks end to end, `make test` runs the tests.
-# Each creates .venv and installs what it needs; nothing has to be installed by hand.
+# Two entry points: `make demo` runs the example notebooks end to end, `make test` runs the tests
+# (the browser tests need Debian's chromium: apt-get install chromium; without it they are skipped).
+# Each creates .venv and installs what it needs. `make lab` opens JupyterLab on examples/.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_DEMO := $(VENV)/.installed-demo
 
-.PHONY: test demo bench clean
+STAMP_LAB  := $(VENV)/.installed-lab
+
+.PHONY: test demo lab bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +23,22 @@ $(STAMP_DEMO): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[demo]'
 	touch $@
 
+$(STAMP_LAB): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[lab]'
+	touch $@
+
 test: $(STAMP_TEST)
 	$(PY) -m pytest
 
 demo: $(STAMP_DEMO)
 	$(PY) -m jaxcalc_ext.tools.run_notebooks examples
 
+lab: $(STAMP_LAB)
+	$(PY) -m jupyter lab --notebook-dir=examples
+
 bench: $(STAMP_TEST)
+	$(PY) benchmarks/inline_loop.py
+	$(PY) benchmarks/live_latency.py
 	$(PY) benchmarks/taylor_order.py
 	$(PY) benchmarks/laplacian.py
 	$(PY) benchmarks/multivariate.py

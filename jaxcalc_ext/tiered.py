@@ -71,7 +71,7 @@ class TieredJit:
         return result
 
     def _promote_in_background(self, args: tuple) -> None:
-        """Compile (and once run) the full tier for these argument types in a daemon thread,
+        """Compile (and once run) the full tier for these argument types in a background thread,
         under the caller's float64 setting (JAX's x64 switch is per thread)."""
         import jax
 
@@ -85,7 +85,8 @@ class TieredJit:
             except Exception:  # the quick tier keeps answering; a real error shows there
                 pass
 
-        self._promotion = threading.Thread(target=compile_full, name="jaxcalc-promote", daemon=True)
+        # not a daemon: XLA aborts the process if it exits in the middle of a compile
+        self._promotion = threading.Thread(target=compile_full, name="jaxcalc-promote")
         self._promotion.start()
 
     def full(self, *args: Any):

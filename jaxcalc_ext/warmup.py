@@ -82,7 +82,8 @@ def start() -> threading.Thread:
     global _THREAD
     if _THREAD is None:
         locked = threading.Event()
-        _THREAD = threading.Thread(target=_warm, args=(locked,), name="jaxcalc-warmup", daemon=True)
+        # not a daemon: XLA aborts the process if it exits in the middle of a compile
+        _THREAD = threading.Thread(target=_warm, args=(locked,), name="jaxcalc-warmup")
         _THREAD.start()
         locked.wait(5.0)
     return _THREAD

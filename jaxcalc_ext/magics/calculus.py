@@ -5,7 +5,7 @@ import functools
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import argument, kwds, magic_arguments
 
 from ..errors import JaxCalcError
 from .background import run_interruptibly
@@ -26,10 +26,19 @@ def user_errors_as_usage_errors(method):
     return wrapper
 
 
+def readable_help(method):
+    """IPython puts the argparse usage under a reST ``::`` that ``%taylor?`` shows as is: drop it."""
+    method.__doc__ = method.__doc__.replace("::\n\n", "", 1)
+    return method
+
+
 @magics_class
 class CalculusMagics(Magics):
 
+    @readable_help
     @magic_arguments()
+    @kwds(usage="%(prog)s FUNC --at X0 [--order N[,N2,...]] [--range A B] [--points P] [--vars V,...]\n"
+                "               [--method M] [--float32] [--surface] [--laplacian]")
     @argument("--at", nargs="+", metavar="X0", required=True,
               help="the point to expand around: a number, or coordinates (1,2 or 1 2) for several variables")
     @argument("--order", default="2", metavar="N[,N2,...]",
@@ -41,6 +50,8 @@ class CalculusMagics(Magics):
               help="how to compute the coefficients (default auto: Taylor mode, nested jvp fallback)")
     @argument("--float32", action="store_true", help="compute in float32 instead of float64")
     @argument("--surface", action="store_true", help="two variables: 3-D surfaces instead of contours")
+    @argument("--live", action="store_true",
+              help="controls for the centre, the order (up to max(N, 20), or max(N, 10) in two variables) and the range, redrawn as they move")
     @argument("--laplacian", action="store_true",
               help="instead of the plot: f, gradient, Hessian and Laplacian at X0 as LaTeX matrices (any number of variables)")
     @line_cell_magic
@@ -50,6 +61,7 @@ class CalculusMagics(Magics):
 
         %taylor FUNC --at X0 --order N[,N2,...] [--range A B] [--points P]
         %taylor FUNC --at X0 --laplacian
+        %taylor FUNC --at X0 --order N --live
 
         FUNC is a name (f, jnp.tanh), a lambda, or an expression in free variables
         with jax.numpy functions by bare name (sin(x) + cos(x), x**2 + 2*x*y + y**3).
@@ -57,10 +69,13 @@ class CalculusMagics(Magics):
 
         Returns a TaylorResult: r = %taylor ... keeps .polynomials, .coefficients,
         .figure and .max_errors. With --laplacian it returns an OperatorsResult instead
-        (.gradient, .hessian, .laplacian). Computation is float64 unless --float32; the
+        (.gradient, .hessian, .laplacian). With --live it returns a widget whose sliders
+        move the centre and the order (drag the point on the plot, too), redrawn at once,
+        with the error band and the radius of convergence estimated from the
+        coefficients. Computation is float64 unless --float32; the
         user's jax.config is not changed.
 
-        Examples::
+        Examples:
 
             %taylor sin(x) + cos(x) --at 0 --order 1,2,5,10 --range -4 4
             %taylor x**2 + 2*x*y + y**3 --at 1,2 --order 2
@@ -74,11 +89,15 @@ class CalculusMagics(Magics):
         from .resolve import evaluate, resolve_cell, resolve_function
 
         options = {"--at", "--order", "--range", "--points", "--vars", "--method", "--float32",
-                   "--surface", "--laplacian", "-h", "--help"}
+                   "--surface", "--laplacian", "--live", "-h", "--help"}
         head, tokens = split_line(line, options)
         if cell is not None and head:
             raise JaxCalcError("with %%taylor the cell defines the function: put only options on the line")
         args = parse_options(self.taylor.parser, tokens)
+        if args.live and (args.laplacian or args.surface):
+            raise JaxCalcError("--live draws curves (one variable) or contour maps (two): drop "
+                               + " and ".join(o for o, on in [("--laplacian", args.laplacian),
+                                                              ("--surface", args.surface)] if on))
         ns = self.shell.user_ns
         variables = [v.strip() for v in args.vars.split(",")] if args.vars else None
         resolved = resolve_cell(cell, ns) if cell is not None else resolve_function(head, ns, variables)
@@ -99,6 +118,13 @@ class CalculusMagics(Magics):
             if args.range:
                 lo, hi = (float(evaluate(t.strip(), ns, "--range")) for t in args.range)
                 span = [(lo, hi)]
+            if args.live:
+                from ..live import live_view
+
+                return run_interruptibly(lambda: live_view(
+                    resolved.function, at, orders[-1], label=resolved.label, span=span, points=args.points,
+                    variables=resolved.variables, method=args.method, x64=not args.float32),
+                    shell=self.shell, label="%taylor --live")
             study = run_interruptibly(lambda: taylor_study(
                 resolved.function, at, orders, span=span, points=args.points,
                 variables=resolved.variables, method=args.method), shell=self.shell, label="%taylor")
@@ -107,7 +133,9 @@ class CalculusMagics(Magics):
         return result
 
 
+    @readable_help
     @magic_arguments()
+    @kwds(usage="%(prog)s FUNC ARGS... [--grad | --jvp | --vjp | --hessian | --taylor K] [--compare] [--float64]")
     @argument("--grad", action="store_true", help="the jaxpr of jax.grad(FUNC)")
     @argument("--jvp", action="store_true", help="the jaxpr of a forward-mode jvp (tangents of ones)")
     @argument("--vjp", action="store_true", help="the jaxpr of a reverse-mode vjp (cotangent of ones)")
@@ -145,7 +173,10 @@ class CalculusMagics(Magics):
                 resolved.function, *call_args, transform=chosen[0] if chosen else None,
                 compare=args.compare, taylor_order=args.taylor or 3), shell=self.shell, label="%jaxpr")
 
+    @readable_help
     @magic_arguments()
+    @kwds(usage="%(prog)s FUNC ARGS... [--values] [--grads] [--rankdir LR|TB] [--depth D] [--max-nodes N]\n"
+                "                [--no-fold] [--save PATH] [--float32]")
     @argument("--values", action="store_true", help="show each node's forward value")
     @argument("--grads", action="store_true", help="show each node's adjoint d(output)/d(node) (scalar output)")
     @argument("--rankdir", default="LR", choices=["LR", "TB"], help="layout direction (default LR)")

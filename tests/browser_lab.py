@@ -1,0 +1,151 @@
+"""JupyterLab in a real headless browser: Debian's chromium driven by playwright.
+
+Used by ``tests/test_browser.py`` and ``benchmarks/live_latency.py``. The server runs in a
+temporary folder with a random token and port; it is stopped by PID at the end (a server left
+behind makes the next one move silently to another port).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--force-device-scale-factor=2"]
+
+
+def browser_path() -> str | None:
+    return next((p for p in BROWSER_CANDIDATES if os.path.exists(p)), None)
+
+
+def why_no_browser() -> str | None:
+    """None when the browser tests can run here, else the reason."""
+    if browser_path() is None:
+        return "no chromium (apt-get install chromium)"
+    for module in ("playwright", "jupyterlab", "anywidget"):
+        try:
+            __import__(module)
+        except ImportError:
+            return f"{module} is not installed"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """``jupyter lab`` on a free port over ``root``, with the app exposed to page scripts
+    (``window.jupyterapp``) so tests can run commands such as Run All."""
+
+    def __init__(self, root: Path, app: str = "lab", nodelay: bool = True) -> None:
+        self.root, self.token, self.port = Path(root), secrets.token_hex(16), _free_port()
+        self.app, self.nodelay = app, nodelay
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90.0) -> "LabServer":
+        command = [sys.executable, "-m", "jupyter", self.app, "--allow-root", "--no-browser", "--ip=127.0.0.1",
+                   f"--port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+                   f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True"]
+        if self.nodelay:  # our server extension (enabled by pip install's config file; an editable
+            command.append("--ServerApp.jpserver_extensions=jaxcalc_ext.server=True")  # install has none)
+        self.log = open(self.root / ".server.log", "wb")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True, env={**os.environ, "JUPYTER_NO_CONFIG": "1"})
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter {self.app} exited: {(self.root / '.server.log').read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"jupyter {self.app} did not answer on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        with contextlib.suppress(Exception):
+            self.log.close()
+
+    def page_url(self, notebook: str, workspace: str | None = None) -> str:
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{notebook}?token={self.token}"
+        workspace = workspace or secrets.token_hex(4)
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
+
+
+@contextlib.contextmanager
+def lab(root: Path, app: str = "lab", nodelay: bool = True):
+    """A running JupyterLab (or Notebook 7 with ``app="notebook"``) and a playwright browser."""
+    from playwright.sync_api import sync_playwright
+
+    server = LabServer(root, app, nodelay).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=browser_path(), args=CHROMIUM_ARGS,
+                                        headless=True)
+            try:
+                yield server, browser
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+
+
+def open_notebook(browser, server: LabServer, notebook: str, width: int = 1280, height: int = 900):
+    """A page with the notebook loaded (and its console errors collected in ``page.errors``)."""
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=2)
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(server.page_url(notebook), wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    if server.app == "lab":
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    return page
+
+
+def run_all(page, timeout: float = 240.0) -> None:
+    """Run every cell as a person would (focus the notebook, Run > Run All Cells) and wait
+    until no prompt reads [*]."""
+    page.click(".jp-Notebook .jp-Cell .jp-InputPrompt")
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    deadline = time.time() + timeout
+    time.sleep(1.0)
+    while time.time() < deadline:
+        busy = page.evaluate("""() => [...document.querySelectorAll('.jp-InputArea-prompt')]
+                                      .some(p => p.textContent.includes('*'))""")
+        idle = page.query_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']") is not None
+        if not busy and idle:
+            return
+        time.sleep(0.5)
+    raise TimeoutError("the notebook did not finish running")
+
+
+def copy_examples(destination: Path, names: list[str], source: Path) -> None:
+    for name in names:
+        shutil.copy(source / name, destination / name)

@@ -1,0 +1,174 @@
+"""The example notebooks as a person sees them: JupyterLab in headless chromium (playwright).
+
+Two ways in: executed notebooks opened from disk (untrusted, as a colleague's notebook opens),
+and a notebook run in the browser with Run All. Screenshots go to ``tests/screenshots/``
+(git-ignored) for a person to look at. Without a browser the tests are skipped with the
+reason, except under ``CI=true``, where a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from browser_lab import LabServer, lab, open_notebook, run_all, why_no_browser
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+SHOTS = pathlib.Path(__file__).resolve().parent / "screenshots"
+
+missing = why_no_browser()
+if missing and os.environ.get("CI") == "true":
+    raise RuntimeError(f"browser tests cannot run under CI=true: {missing}")
+pytestmark = pytest.mark.skipif(missing is not None, reason=f"browser tests skipped: {missing}")
+
+# What a person checks on every output area, computed in the page.
+PAGE_REPORT = """() => {
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+  return cells.map(cell => {
+    const area = cell.querySelector('.jp-OutputArea');
+    const source = cell.querySelector('.jp-InputArea-editor')?.textContent || '';
+    const imgs = [...cell.querySelectorAll('.jp-OutputArea-output img')];
+    const maths = [...cell.querySelectorAll('.jp-OutputArea-output mjx-container')];
+    return {
+      source,
+      images: imgs.length,
+      images_loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+      svgs: cell.querySelectorAll('.jp-OutputArea-output svg').length,
+      maths: maths.length,
+      raw_dollars: [...cell.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('$$')),
+      widest_math: Math.max(0, ...maths.map(m => m.scrollWidth)),
+      area_width: area ? area.clientWidth : 0,
+      area_scroll: area ? area.scrollWidth : 0,
+      text: area ? area.textContent.slice(0, 300) : '',
+      live: cell.querySelectorAll('.jaxcalc-live-canvas').length,
+    };
+  });
+}"""
+
+
+def _errors_that_matter(page) -> list[str]:
+    # JupyterLab asks a language-server endpoint that this server does not run: a 404 that
+    # is JupyterLab's own; anything else (our widget's JavaScript included) counts.
+    return [e for e in page.errors if "status of 404" not in e]
+
+
+def _wait_for_typesetting(page, timeout: float = 30.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        pending = page.evaluate("""() => [...document.querySelectorAll('.jp-RenderedLatex')]
+                                          .some(e => e.textContent.includes('$$'))""")
+        if not pending:
+            return
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """The examples, plus executed copies that open untrusted (written by nbclient)."""
+    from jaxcalc_ext.tools.run_notebooks import execute_notebook
+
+    root = tmp_path_factory.mktemp("lab")
+    for name in ("taylor.ipynb", "graphs.ipynb", "live.ipynb"):
+        shutil.copy(EXAMPLES / name, root / name)
+        nbformat.write(execute_notebook(EXAMPLES / name), str(root / f"executed_{name}"))
+    SHOTS.mkdir(exist_ok=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def browser_lab(workspace):
+    with lab(workspace) as (server, browser):
+        yield server, browser
+
+
+def test_executed_notebooks_opened_untrusted_show_every_figure_graph_and_formula_once(browser_lab):
+    server, browser = browser_lab
+    for name in ("executed_taylor.ipynb", "executed_graphs.ipynb"):
+        page = open_notebook(browser, server, name)
+        page.wait_for_timeout(1500)
+        _wait_for_typesetting(page)
+        report = page.evaluate(PAGE_REPORT)
+        page.screenshot(path=str(SHOTS / f"untrusted_{name}.png"), full_page=True)
+        for cell in report:
+            src = cell["source"]
+            assert cell["images"] == cell["images_loaded"], (src, "an image did not load")
+            assert not cell["raw_dollars"], (src, "formulas left as raw $$")
+            assert cell["widest_math"] <= cell["area_width"] + 2, (src, "a formula is wider than its cell")
+            if src.startswith("%taylor") and "--laplacian" not in src:
+                assert cell["images"] == 1 and cell["maths"] >= 1, (src, cell)
+            if "%graddag" in src and "--save" not in src:
+                assert cell["images"] == 1, (src, "the graph is not visible untrusted", cell["text"])
+        assert not _errors_that_matter(page), page.errors
+        page.close()
+
+
+def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
+    server, browser = browser_lab
+    page = open_notebook(browser, server, "live.ipynb")
+    run_all(page)
+    page.wait_for_selector(".jaxcalc-live-canvas", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.jaxcalc-live[data-frames]').length >= 1 || "
+                           "[...document.querySelectorAll('.jaxcalc-live')].every(e => e.dataset.order)",
+                           timeout=60_000)
+    report = page.evaluate(PAGE_REPORT)
+    live_cells = [c for c in report if "--live" in c["source"]]
+    assert live_cells and all(c["live"] == 1 for c in live_cells), live_cells
+    assert all(c["images"] == 0 for c in live_cells), "the widget and its static picture both showed"
+    view = page.query_selector(".jaxcalc-live")
+    before = json.loads(view.get_attribute("data-center"))
+    canvas_before = page.evaluate("() => document.querySelector('.jaxcalc-live-canvas').toDataURL()")
+    slider = page.query_selector(".jaxcalc-live-center-0")
+    box = slider.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for i in range(1, 16):
+        page.mouse.move(box["x"] + box["width"] / 2 + i * box["width"] / 40, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(40)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    after = json.loads(view.get_attribute("data-center"))
+    assert after[0] > before[0] + 0.2, (before, after)
+    canvas_after = page.evaluate("() => document.querySelector('.jaxcalc-live-canvas').toDataURL()")
+    assert canvas_after != canvas_before, "moving the slider did not redraw the curve"
+    latencies = json.loads(view.get_attribute("data-latencies"))
+    assert len(latencies) >= 3
+    status = page.query_selector(".jaxcalc-live-status").text_content()
+    assert "radius of convergence" in status and "kernel" in status
+    print(f"\ninput-to-redraw in this run: median {sorted(latencies)[len(latencies) // 2]:.0f} ms "
+          f"over {len(latencies)} frames (benchmarks/live_latency.py measures it properly)")
+    page.screenshot(path=str(SHOTS / "live_in_browser.png"), full_page=True)
+    assert not _errors_that_matter(page), page.errors
+    page.close()
+
+
+def test_notebook_7_shows_the_executed_figures(workspace, browser_lab):
+    _, browser = browser_lab
+    server = LabServer(workspace, app="notebook").start()
+    try:
+        page = open_notebook(browser, server, "executed_taylor.ipynb")
+        page.wait_for_timeout(2000)
+        report = page.evaluate(PAGE_REPORT)
+        page.screenshot(path=str(SHOTS / "notebook7_taylor.png"), full_page=True)
+        taylor = [c for c in report if c["source"].startswith("%taylor") and "--laplacian" not in c["source"]]
+        assert taylor and all(c["images"] == 1 == c["images_loaded"] for c in taylor), taylor
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_nbconvert_html_keeps_the_pictures_and_the_formulas(workspace, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--output-dir",
+                          str(tmp_path), str(workspace / "executed_graphs.ipynb"),
+                          str(workspace / "executed_taylor.ipynb")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    taylor = (tmp_path / "executed_taylor.html").read_text()
+    graphs = (tmp_path / "executed_graphs.html").read_text()
+    assert taylor.count("data:image/png;base64") >= 4 and "T_{10}" in taylor
+    assert graphs.count("data:image/png;base64") >= 3
