@@ -34,6 +34,29 @@ def test_taylor_notebook_figures_and_formulas(taylor_notebook):
     assert "8 - 12 y + x^{2} + 2 x y + 6 y^{2}" in g["text/latex"]
 
 
+def assert_lean_and_clean(nb):
+    """Cheap checks that would have caught shipped bugs: terminal colour codes in outputs,
+    LaTeX in plain text, graphs invisible when untrusted, heavy figures."""
+    import json
+
+    for cell in nb.cells:
+        for out in getattr(cell, "outputs", []):
+            text = json.dumps(out)
+            assert "\\u001b" not in text, (cell.source, "an ANSI escape in an output")
+            plain = out.get("data", {}).get("text/plain", "")
+            assert "\\left" not in plain and "^{" not in plain, (cell.source, plain[:200])
+            if "%graddag" in cell.source and out.output_type in ("execute_result", "display_data"):
+                assert "image/png" in out.data, (cell.source, "a graph untrusted notebooks cannot show")
+        if cell.cell_type == "code" and cell.source.startswith("%taylor") and "x, y" not in cell.source:
+            size = len(json.dumps(cell.outputs))
+            assert size < 150_000 or "--surface" in cell.source or "," in cell.source.split("--at")[1].split()[0], \
+                (cell.source, size)
+
+
+def test_taylor_notebook_outputs_are_lean_and_clean(taylor_notebook):
+    assert_lean_and_clean(taylor_notebook)
+
+
 def test_taylor_notebook_seed_numbers(taylor_notebook):
     nb = taylor_notebook
     text = "".join(o.get("text", "") for o in find_cell(nb, "closed_form =").outputs)
@@ -89,6 +112,7 @@ def test_graphs_notebook_draws_annotated_graphs():
     mlp = outputs(find_cell(nb, "mlp_graph = %graddag"))[0].data
     assert "× 12" in mlp["text/plain"] and "image/png" in mlp
     assert "image/png" in outputs(find_cell(nb, "--depth 1"))[0].data
+    assert_lean_and_clean(nb)
 
 
 def test_operators_notebook_shows_matrices_tensors_and_the_seed_laplacian():

@@ -87,7 +87,7 @@ def taylor_coefficients(f: Callable, x0: Any, order: int, *, direction: Any = No
     pytree outputs), in the dtype of ``x0`` (float64 for float64 inputs).
 
     >>> import jax.numpy as jnp
-    >>> taylor_coefficients(jnp.sin, 0.0, 5).round(4).tolist()
+    >>> [round(float(c), 4) for c in taylor_coefficients(jnp.sin, 0.0, 5)]
     [0.0, 1.0, 0.0, -0.1667, 0.0, 0.0083]
     """
     order = check_order(order)

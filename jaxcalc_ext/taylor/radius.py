@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_TERMS = 6            # nonzero coefficients needed before an estimate means anything
+NOISE = 1e-25            # a coefficient this far below its neighbours counts as zero
 BENDING = 0.15           # envelope slope falling by more than this over the last thirds: entire-looking
 
 
@@ -61,13 +62,18 @@ def radius_estimate(coefficients) -> RadiusEstimate | None:
     finite = np.isfinite(a)
     if not finite.all():
         return None
-    k = np.nonzero(a > a.max() * 1e-280)[0] if a.max() > 0 else np.array([], dtype=int)
+    # zero, or rounding noise far below its neighbours (the even terms of tan at 0 when the
+    # coefficients come from numerical differentiation): not a term of the series
+    neighbours = np.array([a[max(i - 2, 0):i + 3].max() for i in range(len(a))])
+    k = np.nonzero((a > a.max() * 1e-280) & (a > neighbours * NOISE))[0]
     k = k[k >= 1]
     n = len(a) - 1
-    if len(k) < MIN_TERMS or n < 8:
+    if n < 8:
         return None
-    if k[-1] < n - max(n // 4, 2):  # the tail is exactly zero: a polynomial, whose radius is infinite
+    if len(k) and k[-1] < n - max(n // 4, 2):  # the tail is exactly zero: a polynomial, R = inf
         return RadiusEstimate(float("inf"), True)
+    if len(k) < MIN_TERMS:
+        return None
     hk, hy = _upper_hull(k.astype(float), np.log(a[k]))
     last = float(k[-1])
     third = last / 3

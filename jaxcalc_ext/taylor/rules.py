@@ -18,7 +18,7 @@ table 13.2, written as one triangular solve each (see :mod:`.series`). With
 
 >>> import jax.numpy as jnp
 >>> sorted(name for name in TAYLOR_RULES if name.startswith("ex"))
-['exp', 'exp2', 'expm1']
+['exp', 'exp2', 'expand_dims', 'expm1']
 """
 from __future__ import annotations
 
