@@ -37,12 +37,13 @@ class JaxprView:
 
                 context = _core.JaxprPpContext()
                 doc = _core.pp_jaxpr(self.closed.jaxpr, context, _core.JaxprPpSettings())
-                text = doc.format()
+                # no ANSI colour codes: they would show as garbage in HTML and saved notebooks
+                text = doc.format(use_color=False)
                 name = lambda v: str(_core.pp_var(v, context, print_literal_dtype=False))
                 if self.closed.consts:
-                    text = str(self.closed)
+                    text = self.closed.pretty_print(use_color=False)
             except Exception:
-                text, name = str(self.closed), str
+                text, name = _plain(str(self.closed)), str
             self._cache = (text, name)
         return self._cache
 
@@ -110,6 +111,11 @@ class JaxprView:
                 f"<table><tr>{head}</tr>{body}</table>"
                 f"<p>{s['equations']} equations ({s['equations_nested']} including sub-jaxprs), "
                 f"nesting depth {s['depth']}; primitives: {hist}</p></div>")
+
+
+def _plain(text: str) -> str:
+    """Text without ANSI escape sequences."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 _PRIMITIVE = re.compile(r"(= )([a-z_][\w-]*)")

@@ -85,3 +85,14 @@ def test_graph_magics_bad_input(shell, line, expected):
     shell.user_ns["np_bad"] = lambda x: numpy.sin(x)
     message = usage_error(shell, line)
     assert expected in message
+
+
+def test_jaxpr_output_has_no_terminal_colour_codes_even_when_jax_colours(shell, monkeypatch):
+    from jax._src import pretty_printer
+
+    # as in a Jupyter kernel, where JAX decides that it may colour its printout
+    monkeypatch.setattr(pretty_printer, "CAN_USE_COLOR", True)
+    r = run_cell_ok(shell, "%jaxpr f 3.0 --compare")
+    data, _ = shell.display_formatter.format(r)
+    assert "\x1b" not in data["text/html"] and "\x1b" not in data["text/plain"]
+    assert "integer_pow" in data["text/html"]

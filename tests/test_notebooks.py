@@ -134,4 +134,4 @@ def test_operators_notebook_shows_matrices_tensors_and_the_seed_laplacian():
     assert "collapsed Taylor mode: -3.1081334" in lap and "trace of the Hessian: -3.1081334" in lap
     bench = find_cell(nb, "trace(jax.hessian)")
     assert any("image/png" in o.get("data", {}) for o in bench.outputs)
-    assert "D= 256: speed-up" in "".join(o.get("text", "") for o in bench.outputs)
+    assert "D= 256: collapsed Taylor mode" in "".join(o.get("text", "") for o in bench.outputs)
