@@ -110,3 +110,24 @@ def test_the_live_magic_answers_frames_and_keeps_a_picture(shell):
 def test_live_refuses_what_it_cannot_draw(shell):
     assert "--surface" in usage_error(shell, "%taylor sin(x)*cos(y) --at 0,0 --live --surface")
     assert "--laplacian" in usage_error(shell, "%taylor sin(x) --at 0 --live --laplacian")
+
+
+def test_the_saved_picture_follows_the_last_state(shell):
+    import base64
+
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    widget = run_cell_ok(shell, "%taylor sin(x) --at 0 --order 3 --live")
+    first = widget._static_png
+    new_png = b"\x89PNG\r\n\x1a\n" + b"state after dragging"
+    with capture_output() as captured:
+        display(widget)
+        widget._on_message(widget, {"type": "snapshot",
+                                    "png": "data:image/png;base64," + base64.b64encode(new_png).decode()}, [])
+    shown, updated = captured.outputs
+    assert png_bytes(shown.data) == first
+    assert png_bytes(updated.data) == new_png                      # the same output, replaced
+    assert "application/vnd.jupyter.widget-view+json" in updated.data
+    widget._on_message(widget, {"type": "snapshot", "png": "javascript:alert(1)"}, [])
+    assert widget._static_png == new_png                           # anything but a PNG is ignored
