@@ -25,7 +25,13 @@ True
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable
+
+# A program whose quick first call took longer than this is large: its full compile would take a
+# few times longer and compete with the user's next requests, so it is promoted on the
+# promote_after-th call, in the caller's thread, as before.
+BACKGROUND_PROMOTION_MAX_S = 2.0
 
 # XLA debug options, tried in this order: an option this XLA does not know is dropped.
 QUICK_OPTIONS = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
@@ -45,11 +51,12 @@ class TieredJit:
         self.promote_after = promote_after
         self._full_ready = threading.Event()
         self._promotion: threading.Thread | None = None
+        self._large = False
 
     @property
     def promoted(self) -> bool:
         """True once calls go to the fully optimised program."""
-        return self._calls >= self.promote_after and self._full_ready.is_set()
+        return self._calls >= self.promote_after and (self._full_ready.is_set() or self._large)
 
     def wait_promoted(self, timeout: float | None = None) -> bool:
         """Wait for the background compile of the full tier (tests and benchmarks)."""
@@ -63,11 +70,15 @@ class TieredJit:
         if any(isinstance(a, jax.core.Tracer) for a in jax.tree_util.tree_leaves(args)):
             return self._full(*args)  # inlined into the caller's program: no compile of its own
         self._calls += 1
-        if self._full_ready.is_set() and self._calls > self.promote_after:
+        if self._calls > self.promote_after and (self._full_ready.is_set() or self._large):
             return self._full(*args)
+        start = time.perf_counter()
         result = self._call_quick(*args)
-        if self._promotion is None:
-            self._promote_in_background(args)
+        if self._promotion is None and not self._large:
+            if time.perf_counter() - start > BACKGROUND_PROMOTION_MAX_S:
+                self._large = True
+            else:
+                self._promote_in_background(args)
         return result
 
     def _promote_in_background(self, args: tuple) -> None:

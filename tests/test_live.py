@@ -131,3 +131,17 @@ def test_the_saved_picture_follows_the_last_state(shell):
     assert "application/vnd.jupyter.widget-view+json" in updated.data
     widget._on_message(widget, {"type": "snapshot", "png": "javascript:alert(1)"}, [])
     assert widget._static_png == new_png                           # anything but a PNG is ignored
+
+
+def test_a_request_is_always_answered_even_when_f_fails(shell, monkeypatch):
+    widget = run_cell_ok(shell, "%taylor sin(x) --at 0 --order 3 --live")
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+
+    def broken(**kwargs):
+        raise ValueError("user code failed\nwith a second line")
+
+    monkeypatch.setattr(widget.live, "frame", broken)
+    widget._on_message(widget, {"type": "frame", "seq": 9, "center": [0.5], "order": 3, "span": [[-3, 3]]}, [])
+    assert sent and sent[-1]["seq"] == 9 and not sent[-1]["has_polynomial"]
+    assert sent[-1]["message"] == "f raised ValueError: user code failed"   # one line, and the view goes on

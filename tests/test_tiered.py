@@ -84,3 +84,12 @@ def test_a_first_call_in_a_fresh_process_does_not_load_lapack():
     want = np.asarray(mp_taylor(lambda x: mpmath.tanh(x) / (1 + x ** 2), 0.5, 30))
     assert rel_err(np.array(result["c"]), want) < 1e-12
     assert rel_err(np.array(result["full"]), want) < 1e-12
+
+
+def test_a_large_program_is_promoted_in_the_callers_thread_not_in_the_background(monkeypatch):
+    monkeypatch.setattr(tiered, "BACKGROUND_PROMOTION_MAX_S", 0.0)   # every program counts as large
+    cube = tiered.TieredJit(lambda x: x * x * x, promote_after=2)
+    values = [float(cube(jnp.float32(2.0))) for _ in range(3)]
+    assert values == [8.0, 8.0, 8.0]
+    assert cube._promotion is None                       # no background compile was started
+    assert cube.promoted and cube._full._cache_size() == 1

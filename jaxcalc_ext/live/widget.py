@@ -67,8 +67,10 @@ class TaylorExplorer(anywidget.AnyWidget):
             with config_restored(), float64_scope(self.x64):
                 frame = self.live.frame(center=request.get("center"), order=request.get("order"),
                                         span=request.get("span"))
-        except JaxCalcError as err:
-            self.send({"type": "frame", "seq": request.get("seq"), "message": str(err), "has_polynomial": False,
+        except Exception as err:  # always answer: an unanswered request would freeze the view
+            text = str(err) if isinstance(err, JaxCalcError) else f"f raised {type(err).__name__}: {err}"
+            text = text.strip().splitlines()[0][:300] if text.strip() else type(err).__name__
+            self.send({"type": "frame", "seq": request.get("seq"), "message": text, "has_polynomial": False,
                        "center": request.get("center"), "order": request.get("order"), "span": request.get("span"),
                        "max_error": None, "value": None, "kernel_ms": 0.0, "dtype": "", "radius": None},
                       [np.zeros(0).tobytes()] * 2)
@@ -91,8 +93,9 @@ class TaylorExplorer(anywidget.AnyWidget):
 
     # -- display ----------------------------------------------------------------------------
     def _bundle(self) -> tuple[dict, dict]:
-        data, metadata = super()._repr_mimebundle_() or ({}, {})
-        data = dict(data)
+        bundle = super()._repr_mimebundle_() or {}
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})  # anywidget / ipywidgets
+        data, metadata = dict(data), dict(metadata or {})
         if self._static_png:
             data["image/png"] = base64.b64encode(self._static_png).decode("ascii")
         data["text/plain"] = (f"<live Taylor view of {self.label}: T_{self.order} at {self.center}; "
