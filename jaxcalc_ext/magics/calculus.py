@@ -38,7 +38,7 @@ class CalculusMagics(Magics):
     @readable_help
     @magic_arguments()
     @kwds(usage="%(prog)s FUNC --at X0 [--order N[,N2,...]] [--range A B] [--points P] [--vars V,...]\n"
-                "               [--method M] [--float32] [--surface] [--laplacian]")
+                "               [--method M] [--float32] [--surface] [--laplacian] [--live]")
     @argument("--at", nargs="+", metavar="X0", required=True,
               help="the point to expand around: a number, or coordinates (1,2 or 1 2) for several variables")
     @argument("--order", default="2", metavar="N[,N2,...]",
