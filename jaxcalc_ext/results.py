@@ -92,15 +92,13 @@ class TaylorResult:
     def _ipython_display_(self) -> None:
         """Two outputs, each rendered once: the figure (one image format) and the formulas
         (LaTeX, with plain text for front ends without MathJax). A terminal gets the text."""
-        from IPython import get_ipython
         from IPython.display import publish_display_data
 
-        shell = get_ipython()
-        active = shell.display_formatter.active_types if shell is not None else ["text/plain"]
-        if not any(t.startswith("image/") for t in active):
+        from .render.figures import front_end_shows_images, image_bundle
+
+        if not front_end_shows_images():
             publish_display_data({"text/plain": self.to_text()})
             return
-        from .render.figures import image_bundle
 
         data, metadata = image_bundle(self.figure)
         data["text/plain"] = f"<figure: Taylor polynomials of {self.label}; r.figure is the matplotlib Figure>"

@@ -130,11 +130,9 @@ class ComputationGraph:
         return {mime: base64.b64encode(raw).decode("ascii")}, metadata
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from IPython import get_ipython
+        from ..render.figures import front_end_shows_images
 
-        shell = get_ipython()
-        active = shell.display_formatter.active_types if shell is not None else ["text/plain"]
-        if not any(t.startswith("image/") for t in active):
+        if not front_end_shows_images():
             return {"text/plain": self.to_text()}
         bundle = self.image_bundle()
         if bundle is None:

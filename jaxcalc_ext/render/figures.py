@@ -49,6 +49,15 @@ def figure_format() -> str:
     return next((f for f in _PREFERENCE if f in formats), "retina")
 
 
+def front_end_shows_images() -> bool:
+    """Whether the IPython front end displays images (a notebook) or only text (a terminal)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    active = shell.display_formatter.active_types if shell is not None else ["text/plain"]
+    return any(t.startswith("image/") for t in active)
+
+
 def _dpi(figure) -> float:
     import matplotlib
 

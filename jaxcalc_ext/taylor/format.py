@@ -79,36 +79,24 @@ class Term:
     magnitude: float | None
     factors: tuple  # ((variable name, power, shift), ...): (x - shift)^power
 
-    def latex(self, digits: int) -> str:
-        mono = " ".join(_factor_latex(*f) for f in self.factors)
+    def written(self, digits: int, latex: bool = True) -> str:
+        """The term without its sign, as LaTeX (``0.5 x^{2}``) or plain text (``0.5 x^2``)."""
+        mono = " ".join(_factor(*f, latex=latex) for f in self.factors)
         if self.magnitude is None:
-            return ("\\mathrm{NaN} " + mono).rstrip()
-        mag = number(self.magnitude, digits)
-        return mono if mono and mag == "1" else f"{mag} {mono}".rstrip()
-
-    def text(self, digits: int) -> str:
-        mono = " ".join(_factor_text(*f) for f in self.factors)
-        if self.magnitude is None:
-            return ("nan " + mono).rstrip()
-        mag = plain_number(self.magnitude, digits)
+            return (("\\mathrm{NaN} " if latex else "nan ") + mono).rstrip()
+        mag = (number if latex else plain_number)(self.magnitude, digits)
         return mono if mono and mag == "1" else f"{mag} {mono}".rstrip()
 
 
-def _shifted(name: str, shift: float, latex: bool) -> str:
-    if shift == 0.0:
-        return name
-    inner = f"{name} {'-' if shift > 0 else '+'} {(number if latex else plain_number)(abs(shift), 6)}"
-    return f"\\left({inner}\\right)" if latex else f"({inner})"
-
-
-def _factor_latex(name: str, power: int, shift: float) -> str:
-    base = _shifted(latex_name(name), shift, True)
-    return base if power == 1 else f"{base}^{{{power}}}"
-
-
-def _factor_text(name: str, power: int, shift: float) -> str:
-    base = _shifted(name, shift, False)
-    return base if power == 1 else f"{base}^{power}"
+def _factor(name: str, power: int, shift: float, latex: bool) -> str:
+    """``(x - shift)^power`` as LaTeX or plain text."""
+    base = latex_name(name) if latex else name
+    if shift != 0.0:
+        inner = f"{base} {'-' if shift > 0 else '+'} {(number if latex else plain_number)(abs(shift), 6)}"
+        base = f"\\left({inner}\\right)" if latex else f"({inner})"
+    if power == 1:
+        return base
+    return f"{base}^{{{power}}}" if latex else f"{base}^{power}"
 
 
 def polynomial_terms(terms, variables, center, tol: float) -> list[Term]:
@@ -146,16 +134,24 @@ def _visible_width(latex: str) -> float:
     return len(text) - 0.3 * supers + 1.6 * latex.count(" + ") + 1.6 * latex.count(" - ")
 
 
+def _signed_pieces(terms, variables, center, digits: int, tol: float, max_terms: int | None,
+                   latex: bool) -> list[tuple[str, str]]:
+    """(sign, written term) for each term kept, with the elision marker in its place."""
+    written, left_out = _elide(polynomial_terms(terms, variables, center, tol), max_terms)
+    pieces = [("-" if t.negative else "+", t.written(digits, latex)) for t in written]
+    if left_out:
+        marker = f"\\cdots_{{\\text{{({_more(left_out)})}}}}" if latex else f"... ({_more(left_out)})"
+        pieces.insert(len(pieces) - 1, ("+", marker))
+    return pieces
+
+
 def polynomial_latex_lines(terms, variables, center, digits: int, tol: float, max_terms: int | None,
                            width: float | None = LINE_WIDTH) -> list[str]:
     """The polynomial as LaTeX, broken into lines of about ``width`` typeset characters;
     each line after the first begins with its sign."""
-    written, left_out = _elide(polynomial_terms(terms, variables, center, tol), max_terms)
-    if not written:
+    pieces = _signed_pieces(terms, variables, center, digits, tol, max_terms, latex=True)
+    if not pieces:
         return ["0"]
-    pieces = [("-" if t.negative else "+", t.latex(digits)) for t in written]
-    if left_out:
-        pieces.insert(len(pieces) - 1, ("+", f"\\cdots_{{\\text{{({_more(left_out)})}}}}"))
     lines, current = [], ("-" if pieces[0][0] == "-" else "") + pieces[0][1]
     for sign, body in pieces[1:]:
         piece = f" {sign} {body}"
@@ -174,11 +170,8 @@ def polynomial_latex(terms, variables, center, digits: int, tol: float, max_term
 
 def polynomial_text(terms, variables, center, digits: int, tol: float, max_terms: int | None) -> str:
     """The polynomial as plain text for a terminal: ``1 + x - 0.5 x^2``."""
-    written, left_out = _elide(polynomial_terms(terms, variables, center, tol), max_terms)
-    if not written:
+    pieces = _signed_pieces(terms, variables, center, digits, tol, max_terms, latex=False)
+    if not pieces:
         return "0"
-    pieces = [("-" if t.negative else "+", t.text(digits)) for t in written]
-    if left_out:
-        pieces.insert(len(pieces) - 1, ("+", f"... ({_more(left_out)})"))
     text = ("-" if pieces[0][0] == "-" else "") + pieces[0][1]
     return text + "".join(f" {sign} {body}" for sign, body in pieces[1:])

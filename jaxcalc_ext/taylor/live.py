@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import JaxCalcError
 from .polynomial import TaylorPolynomial, taylor_polynomial
 from .radius import RadiusEstimate, radius_estimate
-from .study import check_span, default_span, sample_function, sample_polynomials, taylor_study
+from .study import check_span, sample_function, sample_polynomials, taylor_study
 
 DEFAULT_MAX_ORDER = {1: 20, 2: 10}  # by number of variables: an update stays within ~10 ms
 
@@ -115,6 +115,3 @@ class LiveTaylor:
         return LiveFrame(center, order, grid, values, approximation, polynomial, radius, "",
                          (time.perf_counter() - start) * 1e3)
 
-
-def default_live_span(center: tuple[float, ...]) -> list[tuple[float, float]]:
-    return [default_span(c) for c in center]
