@@ -28,7 +28,7 @@ from ..ready import wait_briefly
 # `%load_ext`): every function here needs them, and a first call should not pay their import.
 from .interpreter import propagate
 from .cost import fallback_cost, taylor_pass_cost
-from .series import Series, constant_series, without_lapack
+from .series import Series, constant_series, recording_removed_orders, without_lapack
 from .traced import ProgramCache, TracedFunction, trace_function
 
 MAX_ORDER = 1000
@@ -211,10 +211,17 @@ def _series_through(traced: TracedFunction, consts, order, x0, direction):
     coeffs = constant_series(x0, order)
     if order >= 1:
         coeffs = coeffs.at[1].set(direction)
-    outs = propagate(traced.with_consts(consts), [Series(coeffs)])
+    with recording_removed_orders() as removed:
+        outs = propagate(traced.with_consts(consts), [Series(coeffs)])
     result = []
     for value, shape in zip(outs, traced.out_shapes):
         c = value.coeffs if isinstance(value, Series) else constant_series(jnp.asarray(value), order)
+        if removed and jnp.issubdtype(c.dtype, jnp.inexact):
+            # Orders a cancelled division could not know are NaN: sides.recovering_lost_orders
+            # asks for more (each division may lose its own, so their losses add up).
+            known = order - sum(removed)
+            k = jnp.arange(order + 1).reshape((-1,) + (1,) * (c.ndim - 1))
+            c = jnp.where(k > known, jnp.nan, c)
         result.append(c.astype(shape.dtype) if jnp.issubdtype(shape.dtype, jnp.inexact) else c)
     return jax.tree_util.tree_unflatten(traced.out_tree, result)
 

@@ -25,8 +25,8 @@ from jax.extend import core as jcore
 
 from ..errors import UnsupportedPrimitiveError
 from ..jaxpr_tools import call_body
-from .rules import TAYLOR_RULES, pass_memo
-from .series import Series, constant_series
+from .rules import DECISIONS, TAYLOR_RULES, decide, pass_memo
+from .series import Series, constant_series, not_recording_removed_orders
 
 Value = Any
 
@@ -74,16 +74,19 @@ def _apply(eqn, invals: list[Value], rules: dict):
     prim, params = eqn.primitive, eqn.params
     if not any(isinstance(v, Series) for v in invals):
         return prim.bind(*invals, **params)
-    if not any(_is_inexact(v.aval) for v in eqn.outvars):
-        # Comparisons, argmax, integer casts: functions of the value only.
-        return prim.bind(*(_primal(v) for v in invals), **params)
     order = next(v.order for v in invals if isinstance(v, Series))
+    if not any(_is_inexact(v.aval) for v in eqn.outvars):
+        if prim.name in DECISIONS and rules is TAYLOR_RULES:  # comparisons: for small t > 0
+            return decide(prim, order, *invals)
+        # argmax, integer casts: functions of the value only.
+        return prim.bind(*(_primal(v) for v in invals), **params)
     rule = rules.get(prim.name)
     if rule is not None:
         return rule(prim, order, *invals, **params)
     control = _CONTROL_FLOW.get(prim.name)
     if control is not None:
-        return control(eqn, order, invals, rules)
+        with not_recording_removed_orders():  # nothing traced in a body may leak out of it
+            return control(eqn, order, invals, rules)
     body = call_body(params, len(invals))
     if body is not None:
         outs = eval_jaxpr_series(body.jaxpr, body.consts, invals, rules)

@@ -59,14 +59,17 @@ def lattice_directions(n: int, order: int) -> np.ndarray:
     return np.concatenate(rows) if rows else np.zeros((0, n))
 
 
-def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto"):
+def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", two_sided: bool = False):
     """Coefficients ``c_alpha`` of the Taylor polynomial ``sum c_alpha (x - x0)^alpha``.
 
     Returns ``(exponents, coefficients)`` with exponents as tuples and coefficients
     an array of shape ``(number_of_monomials, *output_shape)``. The memory and time of the
     request are checked against :mod:`jaxcalc_ext.budget` before anything is compiled.
+    With ``two_sided``, the lattice passes are repeated along the opposite directions and a
+    jump, a kink or coefficients lost to rounding are refused (:mod:`.sides`).
     """
     from .engine import check_order
+    from .sides import check_sides, recovering_lost_orders
 
     order = check_order(order)
     x0 = _vector_point(x0)
@@ -75,7 +78,16 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto"):
     check_multivariate_cost(traced, n, order)
     # Row 0 of every direction's series is f(x0): order 0 needs one (zero) direction only.
     directions = lattice_directions(n, order) if order >= 1 else np.zeros((1, n))
-    along = np.asarray(_batched_coefficients(traced, f, x0, order, directions.astype(x0.dtype), method))
+
+    def lattice(scale: float, k: int = order) -> np.ndarray:
+        rows = lattice_directions(n, k) if k >= 1 else np.zeros((1, n))
+        along = np.asarray(_batched_coefficients(traced, f, x0, k, (scale * rows).astype(x0.dtype), method))
+        return along[:directions.shape[0]]   # the lattice of a higher order starts with ours
+
+    along = recovering_lost_orders(lambda k: lattice(1.0, k), order, axis=1)
+    if two_sided and order >= 1 and np.all(np.isfinite(along)):
+        where = "x0 = (" + ", ".join(f"{float(c):g}" for c in x0) + ")"
+        check_sides(along, lambda s: recovering_lost_orders(lambda k: lattice(s, k), order, axis=1), where, axis=1)
     blocks = [along[0, 0][None]]                                          # (D, K+1, *out)
     start = 0
     for k in range(1, order + 1):

@@ -112,7 +112,10 @@ class TaylorPolynomial:
         return out
 
     def _written_terms(self, form: str):
-        """(sorted terms, center or None) for ``form``: "expanded", "centered" or "auto"."""
+        """(sorted terms, center or None, floor) for ``form``: "expanded", "centered" or "auto".
+
+        Every computed coefficient is written unless it is exactly zero; only expanding about
+        the origin from another center adds rounding of its own, below ``floor``."""
         if form == "auto":
             at_origin = not np.any(np.asarray(self.center))
             # Expanding a large polynomial about the origin costs a binomial sum per monomial
@@ -122,32 +125,35 @@ class TaylorPolynomial:
         if np.asarray(self.monomial_coefficients).ndim > 1:
             raise JaxCalcError("a polynomial is written out only for a scalar-valued function")
         if form == "expanded":
-            return fmt.sort_terms(self.expanded()), None
+            moved = bool(np.any(np.asarray(self.center)))
+            floor = fmt.noise_floor(self.monomial_coefficients) if moved else 0.0
+            return fmt.sort_terms(self.expanded()), None, floor
         if form == "centered":
             exps = [e if isinstance(e, tuple) else (e,) for e in self.exponents]
-            return fmt.sort_terms(dict(zip(exps, self.monomial_coefficients))), np.atleast_1d(self.center)
+            return (fmt.sort_terms(dict(zip(exps, self.monomial_coefficients))), np.atleast_1d(self.center),
+                    0.0)
         raise JaxCalcError(f"unknown form {form!r}: use 'expanded', 'centered' or 'auto'")
 
     def to_latex(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None) -> str:
         """The polynomial as LaTeX, lowest degree first: ``form`` is "expanded" (powers of x),
         "centered" (powers of x - x0) or "auto" (expanded unless univariate around a nonzero
         point). Past ``max_terms`` the high degrees are elided and counted."""
-        terms, center = self._written_terms(form)
+        terms, center, floor = self._written_terms(form)
         return fmt.polynomial_latex(terms, self.variables, center, digits,
-                                    fmt.noise_floor(self.monomial_coefficients), max_terms)
+                                    floor, max_terms)
 
     def latex_lines(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None,
                     width: float = fmt.LINE_WIDTH) -> list[str]:
         """:meth:`to_latex` broken into lines of about ``width`` typeset characters."""
-        terms, center = self._written_terms(form)
+        terms, center, floor = self._written_terms(form)
         return fmt.polynomial_latex_lines(terms, self.variables, center, digits,
-                                          fmt.noise_floor(self.monomial_coefficients), max_terms, width)
+                                          floor, max_terms, width)
 
     def to_text(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None) -> str:
         """The polynomial as plain text for a terminal: ``1 + x - 0.5 x^2``."""
-        terms, center = self._written_terms(form)
+        terms, center, floor = self._written_terms(form)
         return fmt.polynomial_text(terms, self.variables, center, digits,
-                                   fmt.noise_floor(self.monomial_coefficients), max_terms)
+                                   floor, max_terms)
 
     def _repr_latex_(self) -> str:
         return "$" + self.to_latex(max_terms=20) + "$"
@@ -199,24 +205,30 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     """
     from .engine import _as_point, check_order, taylor_coefficients
     from .multivariate import _vector_point, monomial_coefficients
+    from .sides import check_sides, recovering_lost_orders
 
     order = check_order(order)
     x0 = coordinates(x0)
     g, point, adapted = as_vector_function(f, x0)
     if np.ndim(point) == 0:
         x0, _ = _as_point(x0, None)
-        coeffs = np.asarray(taylor_coefficients(f, x0, order, method=method))
+
+        def along(scale: float, k: int = order):
+            return np.asarray(taylor_coefficients(f, x0, k, direction=scale, method=method))
+
+        coeffs = recovering_lost_orders(lambda k: along(1.0, k), order)
         names = tuple(variables or ("x",))
-        _check_finite(coeffs, x0)
-        _check_two_sided(coeffs, np.asarray(taylor_coefficients(f, x0, order, direction=-1.0, method=method)), x0)
+        _check_finite(coeffs, x0, f)
+        check_sides(coeffs, lambda s: recovering_lost_orders(lambda k: along(s, k), order),
+                    f"x0 = {float(np.asarray(x0)):g}")
         return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
                                 coeffs, names, method)
-    exps, coeffs = monomial_coefficients(g, point, order, method=method)
+    exps, coeffs = monomial_coefficients(g, point, order, method=method, two_sided=True)
     x0 = np.asarray(_vector_point(point))
     if coeffs.ndim > 1:
         raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; "
                            f"this one returns shape {coeffs.shape[1:]}")
-    _check_finite(coeffs, x0)
+    _check_finite(coeffs, x0, g)
     variables = variables or default_variables(f, x0.shape[0], adapted)
     return TaylorPolynomial(np.asarray(x0), order, exps, coeffs, tuple(variables), method)
 
@@ -281,22 +293,28 @@ def _parameter_names(f) -> tuple[str, ...] | None:
     return tuple(fmt.latex_name(n) for n in names)
 
 
-def _check_finite(coeffs: np.ndarray, x0) -> None:
+def _value_at(f: Callable | None, x0):
+    """f(x0) as JAX computes it (None when it cannot be told), to word a refusal."""
+    if f is None:
+        return None
+    try:
+        return np.asarray(f(x0))
+    except Exception:  # the refusal is worded without it
+        return None
+
+
+def _check_finite(coeffs: np.ndarray, x0, f: Callable | None = None) -> None:
     """NaN or inf at x0 means the point is outside the domain, or f has no series there."""
     if not np.all(np.isfinite(coeffs[:1])):
+        value = _value_at(f, x0)
+        if value is not None and np.all(np.isfinite(value)):
+            raise JaxCalcError(f"f(x0) = {np.ravel(value)[0] + 0.0:.6g} at x0 = {np.asarray(x0).tolist()}, but no "
+                               "Taylor series exists there: x0 is on the edge of the domain of a part "
+                               "of f (as x*log(x) at 0); choose a point inside")
         raise JaxCalcError(f"f is {coeffs.flat[0]} at x0 = {np.asarray(x0).tolist()}: "
                            "choose a point inside the function's domain")
     if not np.all(np.isfinite(coeffs)):
-        raise JaxCalcError(f"the derivatives at x0 = {np.asarray(x0).tolist()} are not finite: f is "
-                           "not differentiable there (a kink or a pole) or overflows; choose another point")
-
-
-def _check_two_sided(right: np.ndarray, left_reversed: np.ndarray, x0) -> None:
-    """At a kink the expansions for t -> 0+ and t -> 0- differ: then there is no Taylor polynomial."""
-    signs = (-1.0) ** np.arange(right.shape[0]).reshape((-1,) + (1,) * (right.ndim - 1))
-    left = left_reversed * signs
-    scale = np.maximum(np.abs(right), np.abs(right).max(initial=0.0) * 1e-9) + np.finfo(right.dtype).tiny
-    if np.any(np.abs(right - left) > 1e-6 * scale):
-        k = int(np.argmax(np.any((np.abs(right - left) > 1e-6 * scale).reshape(right.shape[0], -1), axis=1)))
-        raise JaxCalcError(f"f is not differentiable at x0 = {float(np.asarray(x0)):g}: its derivative of "
-                           f"order {k} differs from the left and from the right (a kink); choose another point")
+        raise JaxCalcError(f"f(x0) = {coeffs.flat[0]:.6g} is finite at x0 = {np.asarray(x0).tolist()} but its "
+                           "derivatives are not: a part of f has no Taylor series there (a pole, a kink, "
+                           "or an essential singularity such as exp(-1/x**2) at 0) or overflows; "
+                           "choose another point")

@@ -3,9 +3,9 @@
 The table :data:`TAYLOR_RULES` is keyed by primitive name. A rule receives the
 order K and the equation's inputs (each a :class:`Series` or a plain array that
 does not depend on t) and returns the output(s). Equations whose inputs are all
-constant, and primitives whose outputs are not floating point (comparisons,
-argmax, integer casts), never reach a rule: the interpreter evaluates them on
-the primal values.
+constant never reach a rule; comparisons are decided for small t > 0 by
+:data:`DECISIONS`, and other non-floating outputs (argmax, integer casts) are
+evaluated on the primal values.
 
 The recurrences are those of Griewank & Walther, *Evaluating Derivatives* (2008),
 table 13.2, written as one triangular solve each (see :mod:`.series`). With
@@ -149,7 +149,7 @@ TAYLOR_RULES["dot_general"] = _bilinear(_dot_cauchy)
 def _div(prim, order, a, b, **params):
     if not isinstance(b, Series):
         return _map_coefficients(prim, params, (a, b), promote=False)
-    return Series(S.divide(_coeffs(a, order, b.coeffs.dtype), b.coeffs))
+    return Series(S.divide_removable(_coeffs(a, order, b.coeffs.dtype), b.coeffs))
 
 
 TAYLOR_RULES["div"] = _div
@@ -344,6 +344,77 @@ def _digamma(u):                                 # g_n = (-1)^(n+1) zeta(n+1, u0
     return _compose(u, g)
 
 
+def _hurwitz_zeta(prim, order, s, q, **params):
+    """zeta(s, q) in q for a constant s: g_k = (-1)^k (s)_k / k! zeta(s + k, q_0)."""
+    if isinstance(s, Series):
+        from ..errors import UnsupportedPrimitiveError
+        raise UnsupportedPrimitiveError("zeta (in its first argument)")
+    u = q.coeffs
+    s = jnp.asarray(s, u.dtype)
+    k = jnp.arange(order + 1, dtype=u.dtype).reshape((-1,) + (1,) * (u.ndim - 1))
+    log_rising = lax.lgamma(s + k) - lax.lgamma(s) - lax.lgamma(k + 1)   # (s)_k / k!, s > 1
+    g = jnp.where(k % 2 == 0, 1, -1).astype(u.dtype) * jnp.exp(log_rising) * jax.scipy.special.zeta(s + k, u[0])
+    return Series(_compose(u, g))
+
+
+TAYLOR_RULES["zeta"] = _hurwitz_zeta
+
+
+# Scaled Bessel functions i0e(u) = exp(-|u|) I_0(u) and i1e(u) = exp(-|u|) I_1(u): with
+# v = |u| (the side of 0 chosen as for abs) and a = v(0) >= 0, the derivatives of I_n are
+# I_n^(k) = 2^-k sum_j binom(k, j) I_|n-k+2j|, and the ratios R_m = I_m(a) / I_0(a) come from
+# the backward continued fraction R_m / R_(m-1) = 1 / (2m/a + R_(m+1) / R_m): stable, free of
+# overflow, and exact at a = 0 (every ratio is 0 there).
+BESSEL_TAIL = 300     # extra fraction depth: the ratios past K + 300 are below 1e-300 for a < 2000
+
+
+def _bessel_ratios(a, count: int):
+    """R_0..R_(count-1) of I_m(a) / I_0(a), stacked on a new leading axis."""
+    depth = count + BESSEL_TAIL
+
+    def step(i, carry):
+        ratio, ratios = carry
+        m = depth - i
+        ratio = 1 / (2 * m / a + ratio)
+        return ratio, ratios.at[m].set(ratio)
+
+    ratios = jnp.zeros((depth + 1,) + a.shape, a.dtype)
+    _, ratios = lax.fori_loop(0, depth, step, (jnp.zeros_like(a), ratios))
+    return jnp.cumprod(ratios.at[0].set(1)[:count], axis=0)
+
+
+@functools.lru_cache(maxsize=None)
+def _bessel_weights(order: int, n: int):
+    """W with (W @ R)_k the k-th Taylor coefficient of exp(-s) I_n(a + s) / I_0(a)."""
+    import numpy as np
+
+    derivative = np.zeros((order + 1, order + 2))
+    for k in range(order + 1):
+        for j in range(k + 1):
+            derivative[k, abs(n - k + 2 * j)] += math.exp(
+                -k * math.log(2) - math.lgamma(j + 1) - math.lgamma(k - j + 1))
+    decay = np.array([(-1) ** k * math.exp(-math.lgamma(k + 1)) for k in range(order + 1)])
+    product = np.zeros((order + 1, order + 1))
+    for k in range(order + 1):
+        product[k, :k + 1] = decay[k::-1]
+    return product @ derivative
+
+
+def _scaled_bessel(u, n: int):
+    order = u.shape[0] - 1
+    side = _sign_near_zero_plus(u)
+    v = side * u
+    a = v[0]
+    ratios = _bessel_ratios(a, order + 2)
+    g = jnp.tensordot(jnp.asarray(_bessel_weights(order, n), u.dtype), ratios, axes=(1, 0))
+    y = lax.bessel_i0e(a) * _compose(v, g)
+    return y if n == 0 else side * y
+
+
+_unary("bessel_i0e")(_accuracy_free(lambda u: _scaled_bessel(u, 0)))
+_unary("bessel_i1e")(_accuracy_free(lambda u: _scaled_bessel(u, 1)))
+
+
 def _pow(prim, order, x, y, **params):
     if not isinstance(y, Series):                # u^p with constant p
         return Series(_power_series(x.coeffs, y))
@@ -423,13 +494,51 @@ TAYLOR_RULES["reduce_max"] = _reduce_chooser(jnp.max)
 TAYLOR_RULES["reduce_min"] = _reduce_chooser(jnp.min)
 
 
-def _piecewise_constant(prim, order, *xs, **params):
-    """Functions constant in t almost everywhere (sign, floor, ...): value only."""
+def _value_only(prim, order, *xs, **params):
+    """stop_gradient, nextafter: the value, with no dependence on t."""
     return prim.bind(*(v.primal if isinstance(v, Series) else v for v in xs), **params)
 
 
-for _name in ["sign", "floor", "ceil", "round", "stop_gradient", "nextafter"]:
-    TAYLOR_RULES[_name] = _piecewise_constant
+def _just_after(u):
+    """A number between u(0) and u(t) for small t > 0 that no step function tells from
+    u(0+): u(0) moved by one relative ulp (at least the smallest normal number) in the
+    direction of the first nonzero higher coefficient; u(0) itself if u does not move."""
+    drift = _sign_near_zero_plus(u[1:]) if u.shape[0] > 1 else jnp.zeros_like(u[0])
+    info = jnp.finfo(u.dtype)
+    step = jnp.maximum(jnp.abs(u[0]) * info.eps, info.tiny)
+    return u[0] + drift * step
+
+
+def _step_function(prim, order, x, **params):
+    """sign, floor, ceil, round: constant in t, with the value they take just after t = 0,
+    so the one-sided expansions are right and the two-sided check sees the jump."""
+    return prim.bind(_just_after(x.coeffs), **params)
+
+
+for _name in ["sign", "floor", "ceil", "round"]:
+    TAYLOR_RULES[_name] = _step_function
+for _name in ["stop_gradient", "nextafter"]:
+    TAYLOR_RULES[_name] = _value_only
+
+
+# ---------------------------------------------------------------- decisions
+# Comparisons on series are decided for small t > 0, lexicographically on the coefficients
+# of a - b, like the kinks above: a branch (where, select, cond) then follows the side the
+# series is on, and taylor_polynomial's two-sided check sees every jump. The interpreter
+# consults this table for equations whose outputs are not floating point.
+DECISIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
+    "gt": lambda s: s > 0, "ge": lambda s: s >= 0, "lt": lambda s: s < 0,
+    "le": lambda s: s <= 0, "eq": lambda s: s == 0, "ne": lambda s: s != 0,
+}
+
+
+def decide(prim, order, a, b):
+    """A comparison of two values, at least one a series: the answer for small t > 0."""
+    dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (a, b)))
+    if not jnp.issubdtype(dtype, jnp.floating):
+        return prim.bind(*(v.primal if isinstance(v, Series) else v for v in (a, b)))
+    ac, bc = S.broadcast_series(_coeffs(a, order, dtype), _coeffs(b, order, dtype))
+    return DECISIONS[prim.name](_sign_near_zero_plus(ac - bc))
 
 
 def _rem(prim, order, x, y, **params):           # rem(x, y) = x - trunc(x0 / y0) y

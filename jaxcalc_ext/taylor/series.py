@@ -16,10 +16,11 @@ with the order (unlike unrolling a Python loop per coefficient).
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import jax
 import jax.numpy as jnp
@@ -158,6 +159,67 @@ def divide(a: jax.Array, b: jax.Array) -> jax.Array:
     """Coefficients of a(t) / b(t): solve ``T(b) y = a``."""
     a, b = broadcast_series(a, b)
     return solve_lower(toeplitz(b), a)
+
+
+def _leading_zeros(x: jax.Array) -> jax.Array:
+    """Per element, the number of leading zero coefficients (K+1 for the zero series)."""
+    nonzero = x != 0
+    return jnp.where(jnp.any(nonzero, axis=0), jnp.argmax(nonzero, axis=0), x.shape[0])
+
+
+# Removable singularities: a division records how many top orders it could not know, and
+# the Taylor program (engine._series_through) marks them NaN in its outputs only, where
+# no product can spread them. Inside loops and branches nothing is recorded (a traced
+# value would leak out of their bodies), and 0/0 there stays NaN: refused, never wrong.
+_REMOVED: contextvars.ContextVar[list | None] = contextvars.ContextVar("removed_orders", default=None)
+
+
+@contextlib.contextmanager
+def recording_removed_orders() -> Iterator[list]:
+    """Collect, while tracing a Taylor pass, the orders lost by cancelled divisions."""
+    record: list = []
+    token = _REMOVED.set(record)
+    try:
+        yield record
+    finally:
+        _REMOVED.reset(token)
+
+
+@contextlib.contextmanager
+def not_recording_removed_orders() -> Iterator[None]:
+    token = _REMOVED.set(None)
+    try:
+        yield
+    finally:
+        _REMOVED.reset(token)
+
+
+def divide_removable(a: jax.Array, b: jax.Array) -> jax.Array:
+    """a(t) / b(t) where b may vanish at t = 0: a common factor t^m cancels (a removable
+    singularity such as sin(t)/t). The m highest coefficients would need terms beyond
+    order K: they are zero here and m is recorded (:func:`recording_removed_orders`), so the
+    caller can mark them and ask for a higher order. Where b vanishes faster than a, or
+    when nothing records, the result is not finite (a pole, or 0/0).
+
+    >>> import jax.numpy as jnp
+    >>> with recording_removed_orders() as lost:
+    ...     q = divide_removable(jnp.array([0.0, 1.0, 0.0, -1/6]), jnp.array([0.0, 1.0, 0.0, 0.0]))
+    >>> q.tolist(), [int(m) for m in lost]
+    ([1.0, 0.0, -0.16666666666666666, 0.0], [1])
+    """
+    record = _REMOVED.get()
+    if record is None:
+        return divide(a, b)
+    a, b = broadcast_series(a, b)
+    lead_b = _leading_zeros(b)
+    shift = jnp.where((lead_b > 0) & (lead_b < b.shape[0]) & (_leading_zeros(a) >= lead_b), lead_b, 0)
+    rows = _bcast(jnp.arange(b.shape[0]), b.ndim) + shift
+    inside = rows < b.shape[0]
+    rows = jnp.minimum(rows, b.shape[0] - 1)
+    a_shifted = jnp.where(inside, jnp.take_along_axis(a, rows, axis=0), 0)
+    b_shifted = jnp.where(inside, jnp.take_along_axis(b, rows, axis=0), 0)
+    record.append(jnp.max(shift, initial=0))
+    return jnp.where(inside, divide(a_shifted, b_shifted), 0)
 
 
 def solve_linear_ode(y0: jax.Array, a: jax.Array | None, b: jax.Array | None,
