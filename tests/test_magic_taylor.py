@@ -71,7 +71,7 @@ BAD_INPUT = [
     ("%taylor sin(x) --at 0 --range 2 1", "empty"),
     ("%taylor log(x) --at -1", "domain"),
     ("%taylor abs(x) --at 0", "not differentiable"),
-    ("%taylor x*y --at 1", "2 arguments"),
+    ("%taylor x*y --at 1", "2 variables (x, y) but --at gives 1 coordinate"),
     ("%taylor sin(x) --at nan", "finite"),
     ("%taylor np_user_f --at 0.5", "NumPy"),
     ("%taylor if_user_f --at 0.5", "control flow"),

@@ -15,7 +15,14 @@ _SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf1
 
 
 def short_dtype(dtype) -> str:
-    return _SHORT.get(str(np.dtype(dtype)) if str(dtype) != "bfloat16" else "bfloat16", str(dtype))
+    """``f64``, ``bf16``; extended dtypes such as PRNG keys (``key<fry>``) as JAX names them."""
+    name = str(dtype)
+    if name == "bfloat16":
+        return "bf16"
+    try:
+        return _SHORT.get(str(np.dtype(dtype)), name)
+    except TypeError:
+        return name
 
 
 def format_aval(aval) -> str:
@@ -80,6 +87,8 @@ def format_literal(value) -> str:
             return str(x)
         if isinstance(x, int):
             return str(x)
+        if isinstance(x, complex):
+            return f"{x:.6g}"
         text = f"{float(x):.6g}"
         return text if any(c in text for c in ".en") else text + ".0"
     return format_value(a)

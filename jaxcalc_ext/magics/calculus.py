@@ -13,17 +13,32 @@ from .parsing import parse_options, split_line
 
 
 def user_errors_as_usage_errors(method):
-    """Turn our JaxCalcError into a one-line UsageError; leave real bugs alone; restore jax.config."""
+    """Turn our JaxCalcError, and an error raised in the user's own code, into a one-line
+    UsageError; leave our own bugs alone; restore jax.config."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         from ..precision import config_restored
+        from .user_errors import describe_user_error
 
         try:
             with config_restored():  # the user's code may flip jax.config: it is put back
                 return method(self, *args, **kwargs)
         except JaxCalcError as err:
-            raise UsageError(str(err)) from None
+            raise UsageError(" ".join(str(err).split("\n")[0].split())) from None
+        except Exception as err:
+            described = describe_user_error(err, line=args[0] if args else "")
+            if described is None:
+                raise
+            raise UsageError(described) from None
     return wrapper
+
+
+def _help_requested(self, magic, tokens) -> bool:
+    """``%taylor -h``: print the magic's help (as ``%taylor?`` does) instead of an error."""
+    if "-h" in tokens or "--help" in tokens:
+        print(magic.__doc__)
+        return True
+    return False
 
 
 def readable_help(method):
@@ -91,6 +106,8 @@ class CalculusMagics(Magics):
         options = {"--at", "--order", "--range", "--points", "--vars", "--method", "--float32",
                    "--surface", "--laplacian", "--live", "-h", "--help"}
         head, tokens = split_line(line, options)
+        if _help_requested(self, self.taylor, tokens):
+            return None
         if cell is not None and head:
             raise JaxCalcError("with %%taylor the cell defines the function: put only options on the line")
         args = parse_options(self.taylor.parser, tokens)
@@ -98,14 +115,23 @@ class CalculusMagics(Magics):
             raise JaxCalcError("--live draws curves (one variable) or contour maps (two): drop "
                                + " and ".join(o for o, on in [("--laplacian", args.laplacian),
                                                               ("--surface", args.surface)] if on))
+        if args.laplacian and "--order" in tokens:
+            raise JaxCalcError("--laplacian gives the derivatives of order 0, 1 and 2 at X0: drop --order "
+                               "(or drop --laplacian to plot Taylor polynomials of that order)")
         ns = self.shell.user_ns
-        variables = [v.strip() for v in args.vars.split(",")] if args.vars else None
-        resolved = resolve_cell(cell, ns) if cell is not None else resolve_function(head, ns, variables)
+        variables = _variable_names(args.vars) if args.vars else None
+        with float64_scope(not args.float32):
+            at = _point(args.at, ns, evaluate)
+        coordinates = len(at) if isinstance(at, tuple) else 1
+        resolved = (resolve_cell(cell, ns) if cell is not None
+                    else resolve_function(head, ns, variables, coordinates=coordinates))
+        if args.surface and (resolved.variables is not None and len(resolved.variables) != 2 or coordinates != 2):
+            raise JaxCalcError("--surface draws functions of two variables; this one has "
+                               f"{coordinates} coordinate{'s' if coordinates > 1 else ''} at --at: drop --surface")
         orders = _parse_orders(args.order)
         for n in orders:
             check_order(n)
-        with float64_scope(not args.float32):
-            at = _point(args.at, ns, evaluate)
+        with float64_scope(not args.float32), _float32_honoured(args.float32):
             if args.laplacian:
                 from ..results import OperatorsResult
                 from ..taylor.operators import derivative_operators
@@ -116,7 +142,7 @@ class CalculusMagics(Magics):
                 return OperatorsResult(ops, resolved.label, args.method)
             span = None
             if args.range:
-                lo, hi = (float(evaluate(t.strip(), ns, "--range")) for t in args.range)
+                lo, hi = (_real_number(evaluate(t.strip(), ns, "--range"), "--range", t) for t in args.range)
                 span = [(lo, hi)]
             if args.live:
                 from ..live import live_view
@@ -161,6 +187,8 @@ class CalculusMagics(Magics):
 
         options = {"--grad", "--jvp", "--vjp", "--hessian", "--taylor", "--compare", "--float64", "-h", "--help"}
         head, tokens = split_line(line, options)
+        if _help_requested(self, self.jaxpr, tokens):
+            return None
         args = parse_options(self.jaxpr.parser, tokens)
         chosen = [t for t in ("grad", "jvp", "vjp", "hessian") if getattr(args, t)]
         if args.taylor is not None:
@@ -168,7 +196,7 @@ class CalculusMagics(Magics):
         if len(chosen) > 1:
             raise JaxCalcError(f"choose one transformation, got {', '.join('--' + c for c in chosen)}")
         with float64_scope(args.float64):
-            resolved, call_args = resolve_call(head, self.shell.user_ns)
+            resolved, call_args = resolve_call(head, self.shell.user_ns, magic="%jaxpr")
             return run_interruptibly(lambda: describe_jaxpr(
                 resolved.function, *call_args, transform=chosen[0] if chosen else None,
                 compare=args.compare, taylor_order=args.taylor or 3), shell=self.shell, label="%jaxpr")
@@ -205,11 +233,15 @@ class CalculusMagics(Magics):
         options = {"--values", "--grads", "--rankdir", "--depth", "--max-nodes", "--no-fold", "--save",
                    "--float32", "-h", "--help"}
         head, tokens = split_line(line, options)
+        if _help_requested(self, self.graddag, tokens):
+            return None
         args = parse_options(self.graddag.parser, tokens)
         if args.max_nodes is not None and args.max_nodes < 2:
             raise JaxCalcError("--max-nodes must be at least 2")
-        with float64_scope(not args.float32):
-            resolved, call_args = resolve_call(head, self.shell.user_ns)
+        if args.depth is not None and args.depth < 0:
+            raise JaxCalcError(f"--depth must be 0 (only the top level) or more, got {args.depth}")
+        with float64_scope(not args.float32), _float32_honoured(args.float32):
+            resolved, call_args = resolve_call(head, self.shell.user_ns, magic="%graddag")
             graph = run_interruptibly(lambda: computation_graph(
                 resolved.function, *call_args, values=args.values, adjoints=args.grads, depth=args.depth,
                 fold=not args.no_fold, max_nodes=args.max_nodes, rankdir=args.rankdir,
@@ -237,6 +269,46 @@ def _parse_orders(text: str) -> list[int]:
         raise JaxCalcError(f"--order takes whole numbers separated by commas, got '{text}'") from None
 
 
+def _variable_names(text: str) -> list[str]:
+    """``--vars x,y``: distinct Python identifiers, or a one-line error."""
+    import keyword
+
+    names = [v.strip() for v in text.split(",")]
+    for name in names:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise JaxCalcError(f"--vars takes variable names separated by commas (--vars x,y); "
+                               f"'{name}' is not a name")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise JaxCalcError(f"--vars names '{repeated[0]}' twice: give each variable once")
+    return names
+
+
+def _float32_honoured(float32: bool):
+    """``--float32`` computes in float32 even when the user has turned float64 on globally."""
+    import contextlib
+
+    if not float32:
+        return contextlib.nullcontext()
+    import jax
+
+    return jax.enable_x64(False)
+
+
+def _real_number(value, what: str, text: str) -> float:
+    import numbers
+
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)) \
+            or np.ndim(value) != 0 or np.iscomplexobj(value):
+        raise JaxCalcError(f"{what} takes two real numbers (--range -2 2), got '{text.strip()}'")
+    number = float(value)
+    if not np.isfinite(number):
+        raise JaxCalcError(f"{what} must be finite, got {number}")
+    return number
+
+
 def _point(tokens: list[str], ns, evaluate):
     """``--at 0``, ``--at 1,2``, ``--at 1 2`` or ``--at x0`` -> a float or a tuple of floats."""
     import numpy as np
@@ -246,12 +318,16 @@ def _point(tokens: list[str], ns, evaluate):
         value = evaluate(text, ns, "--at")
     except JaxCalcError:
         value = evaluate(",".join(t.strip() for t in tokens), ns, "--at")
+    if np.iscomplexobj(value):
+        raise JaxCalcError(f"--at must be real numbers, got {text!r}")
     try:
         point = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise JaxCalcError(f"--at must be numbers, got {text!r}") from None
     if point.ndim > 1:
         raise JaxCalcError(f"--at must be a number or a list of coordinates, got shape {point.shape}")
+    if point.size == 0:
+        raise JaxCalcError("--at is empty: give a point, e.g. --at 0 or --at 1,2")
     if not np.all(np.isfinite(point)):
         raise JaxCalcError(f"--at is {point.tolist()}: give a finite point")
     return float(point) if point.ndim == 0 else tuple(point.tolist())

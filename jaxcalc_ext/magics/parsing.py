@@ -1,6 +1,7 @@
 """Split a magic line into the function text and its options; argparse errors become ours."""
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 
@@ -26,6 +27,12 @@ def split_line(line: str, option_names: set[str]) -> tuple[str, list[str]]:
         tokens = shlex.split(tail)
     except ValueError as err:
         raise JaxCalcError(f"cannot read the options: {err}") from None
+    for token in tokens:
+        if re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", token) and token.split("=")[0] not in option_names:
+            close = difflib.get_close_matches(token.split("=")[0], sorted(option_names), n=1)
+            raise JaxCalcError(f"unknown option {token.split('=')[0]}"
+                               + (f": did you mean {close[0]}?" if close else "")
+                               + f" (the options are {', '.join(sorted(o for o in option_names if o.startswith('--') and o != '--help'))})")
     protected = [(" " + t if t.startswith("-") and t not in option_names else t) for t in tokens]
     return head.strip(), protected
 

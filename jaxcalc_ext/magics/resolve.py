@@ -72,8 +72,25 @@ def _names(tree: ast.AST) -> tuple[list[str], set[str]]:
     return seen, called
 
 
-def resolve_function(text: str, namespace: dict, variables: list[str] | None = None) -> ResolvedFunction:
-    """Resolve ``text`` against the user's namespace; see the module docstring."""
+def _is_number(value) -> bool:
+    """A parameter's value: a Python or NumPy/JAX scalar (an array is data, not a parameter)."""
+    import numbers
+
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return True
+    shape = getattr(value, "shape", None)
+    return shape == () and getattr(value, "dtype", None) is not None and getattr(value.dtype, "kind", "") in "fiuc"
+
+
+def resolve_function(text: str, namespace: dict, variables: list[str] | None = None,
+                     coordinates: int | None = None) -> ResolvedFunction:
+    """Resolve ``text`` against the user's namespace; see the module docstring.
+
+    The variables of an expression are its single-letter-like names that are not bound to a
+    number or a function: a name bound to data (``x = np.linspace(...)``) is still a variable,
+    and a name bound to a number (``a = 2.0``) is a parameter. With ``coordinates`` (how many
+    the point has), a mismatch is a one-line error; ``variables`` (``--vars``) overrides.
+    """
     text = text.strip()
     if not text:
         raise JaxCalcError("no function given: write e.g. sin(x) + cos(x), a name, or a lambda")
@@ -87,8 +104,24 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
         if not_variables:
             raise JaxCalcError(f"unknown name '{not_variables[0]}': define it first (free variables of an "
                                "expression are single letters such as x, y, w1; or name them with --vars)")
+        shadowed = sorted(n for n in names if n in namespace and n not in called and _VARIABLE_NAME.match(n)
+                          and not callable(namespace[n]) and not _is_number(namespace[n])
+                          and n not in math_namespace())
+        free = sorted(set(free) | set(shadowed))   # x = np.linspace(...) in the notebook: a variable here
+        if free and coordinates is not None and len(free) != coordinates:
+            raise JaxCalcError(
+                f"'{text}' has {len(free)} variable{'s' if len(free) > 1 else ''} ({', '.join(free)}) but --at "
+                f"gives {coordinates} coordinate{'s' if coordinates > 1 else ''}: give one per variable, "
+                "or name the variables with --vars")
     else:
         free = list(variables)
+        missing = [n for n in names if not known(n) and n not in free]
+        if missing:
+            raise JaxCalcError(f"unknown name '{missing[0]}': define it first, or add it to --vars "
+                               f"(--vars {','.join(free + [missing[0]])})")
+        if coordinates is not None and len(free) != coordinates:
+            raise JaxCalcError(f"--vars names {len(free)} variable{'s' if len(free) > 1 else ''} but --at gives "
+                               f"{coordinates} coordinate{'s' if coordinates > 1 else ''}: give one per variable")
     unknown_calls = sorted(n for n in called if n in free or not known(n))
     if unknown_calls:
         raise JaxCalcError(f"unknown name '{unknown_calls[0]}': define it first, or use a "
@@ -101,11 +134,15 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
             raise JaxCalcError(f"evaluating '{text}' failed: {type(err).__name__}: {err}") from None
         if callable(value):
             return ResolvedFunction(value, text, None)
-        # Data names such as x = 5 in the namespace: treat short variable-like names as variables.
-        free = sorted(n for n in names if _VARIABLE_NAME.match(n) and not callable(scope.get(n)))
+        # Every variable-like name is bound to a number (x = 5 in the notebook): the point's
+        # coordinates pick them when their counts agree; otherwise say which to name.
+        free = sorted(n for n in names if _VARIABLE_NAME.match(n) and _is_number(scope.get(n)))
         if not free:
             raise JaxCalcError(f"'{text}' is a value, not a function: write an expression in a "
                                "variable (sin(x)), a lambda, or the name of a function")
+        if coordinates is not None and len(free) != coordinates:
+            raise JaxCalcError(f"in '{text}', {', '.join(free)} are numbers in your namespace (parameters): "
+                               f"name the variable{'s' if coordinates > 1 else ''} with --vars")
     free = tuple(free)
     for name in free:
         scope.pop(name, None)
@@ -179,16 +216,11 @@ def _top_level_spaces(text: str) -> list[int]:
     return out
 
 
-def resolve_call(text: str, namespace: dict) -> tuple[ResolvedFunction, tuple]:
-    """``"f 3.0"``, ``"loss params, batch"``, ``"jax.grad(g) 1.5"`` -> (function, arguments).
-
-    The function is the shortest leading expression after which the rest reads as a call's
-    argument list; the arguments are evaluated in the user's namespace.
-    """
-    text = text.strip()
-    if not text:
-        raise JaxCalcError("no function given: write e.g. %jaxpr f 3.0")
-    for cut in _top_level_spaces(text):
+def _split_call(text: str) -> tuple[str, list[ast.expr], list] | None:
+    """The function text and the argument expressions: ``f 1.0, 2.0`` (a call's argument list
+    after the shortest leading expression), or ``f 1.0 2.0`` (arguments apart by spaces)."""
+    spaces = _top_level_spaces(text)
+    for cut in spaces:
         head, tail = text[:cut].strip(), text[cut:].strip()
         if not head or not tail:
             continue
@@ -197,14 +229,52 @@ def resolve_call(text: str, namespace: dict) -> tuple[ResolvedFunction, tuple]:
             call = ast.parse(f"_f({tail})", mode="eval")
         except SyntaxError:
             continue
-        resolved = resolve_function(head, namespace)
-        scope = {**math_namespace(), **namespace}
+        return head, call.body.args, call.body.keywords
+    pieces = [p for p in (text[a:b].strip() for a, b in zip([0] + spaces, spaces + [len(text)])) if p]
+    if len(pieces) > 2:
         try:
-            args = tuple(eval(compile(ast.Expression(a), "<args>", "eval"), scope) for a in call.body.args)
-        except Exception as err:
-            raise JaxCalcError(f"evaluating the arguments '{tail}' failed: {type(err).__name__}: {err}") from None
-        if call.body.keywords:
-            raise JaxCalcError("give the arguments by position, not by keyword")
-        return resolved, args
-    _parse(text)  # a syntax error in the whole line is reported as such
-    raise JaxCalcError(f"give the function and its arguments: e.g. %jaxpr f 3.0 (got '{text}')")
+            ast.parse(pieces[0], mode="eval")
+            return pieces[0], [ast.parse(p, mode="eval").body for p in pieces[1:]], []
+        except SyntaxError:
+            return None
+    return None
+
+
+def resolve_call(text: str, namespace: dict, magic: str = "%jaxpr") -> tuple[ResolvedFunction, tuple]:
+    """``"f 3.0"``, ``"loss params, batch"``, ``"jax.grad(g) 1.5"``, ``"f 1.0 2.0"`` ->
+    (function, arguments). The arguments are evaluated in the user's namespace."""
+    text = text.strip()
+    if not text:
+        raise JaxCalcError(f"no function given: write e.g. {magic} f 3.0")
+    split = _split_call(text)
+    if split is None:
+        tree = _parse(text)  # a syntax error in the whole line is reported as such
+        if isinstance(tree.body, ast.Call) and tree.body.args:
+            function = ast.unparse(tree.body.func)
+            arguments = ", ".join(ast.unparse(a) for a in tree.body.args)
+            raise JaxCalcError(f"write the function and its arguments apart: {magic} {function} {arguments} "
+                               f"(not {text})")
+        raise JaxCalcError(f"give the function and its arguments: e.g. {magic} f 3.0 (got '{text}')")
+    head, arg_nodes, keywords = split
+    if keywords:
+        raise JaxCalcError("give the arguments by position, not by keyword")
+    resolved = resolve_function(head, namespace)
+    scope = {**math_namespace(), **namespace}
+    try:
+        args = tuple(eval(compile(ast.Expression(a), "<args>", "eval"), scope) for a in arg_nodes)
+    except Exception as err:
+        tail = ", ".join(ast.unparse(a) for a in arg_nodes)
+        raise JaxCalcError(f"evaluating the arguments '{tail}' failed: {type(err).__name__}: {err}") from None
+    _check_arguments(args)
+    return resolved, args
+
+
+def _check_arguments(args: tuple) -> None:
+    """Arguments JAX can trace: numbers, arrays, PRNG keys and pytrees of them."""
+    import jax
+    import numpy as np
+
+    for leaf in jax.tree_util.tree_leaves(args):
+        if isinstance(leaf, (str, bytes)) or (isinstance(leaf, np.ndarray) and leaf.dtype == object):
+            raise JaxCalcError(f"the argument {leaf!r} is not a number or an array: JAX traces numbers, "
+                               "arrays and pytrees of them")

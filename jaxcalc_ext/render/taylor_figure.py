@@ -19,6 +19,25 @@ def draw_study(study, title: str, surface: bool = False):
     return _draw_surface(study, title) if surface else _draw_contours(study, title)
 
 
+def _finite_limits(lo: float, hi: float, positive: bool = False) -> tuple[float, float]:
+    """Axis limits matplotlib accepts: finite (a function that nearly overflows pads past the
+    largest float), and above 0 on a log axis."""
+    big = np.finfo(np.float64).max / 4
+    lo, hi = (float(np.clip(v, -big, big)) for v in (lo, hi))
+    if positive:
+        lo, hi = max(lo, 1e-300), max(hi, 1e-299)
+    return (lo, hi) if hi > lo else (lo - 1.0, lo + 1.0)
+
+
+def _where_not_finite(x: np.ndarray, values: np.ndarray) -> str | None:
+    """The part of the range where f overflows or is undefined, as text, or None."""
+    bad = ~np.isfinite(np.asarray(values, dtype=float))
+    if not bad.any():
+        return None
+    lo, hi = float(x[bad].min()), float(x[bad].max())
+    return f"x = {lo:g}" if lo == hi else f"x in [{lo:g}, {hi:g}]" if bad.sum() < bad.size else "every x"
+
+
 def _draw_line(study, title):
     fig = new_figure(6.4, 5.2)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
@@ -36,7 +55,11 @@ def _draw_line(study, title):
     if finite.size:
         lo, hi = finite.min(), finite.max()
         pad = 0.25 * (hi - lo) if hi > lo else 1.0
-        top.set_ylim(lo - pad, hi + pad)
+        top.set_ylim(*_finite_limits(lo - pad, hi + pad))
+    overflow = _where_not_finite(x, study.values)
+    if overflow:
+        top.text(0.01, 0.02, f"f is not finite for {overflow}: not drawn there", transform=top.transAxes,
+                 fontsize=8, color="firebrick")
     top.legend(loc="best", fontsize=8)
     top.set_title(f"Taylor polynomials at $x_0 = {x0:g}$ ({study.dtype})")
     top.grid(alpha=0.3)
@@ -45,7 +68,7 @@ def _draw_line(study, title):
     errors = np.concatenate([np.ravel(e) for e in study.errors.values()])
     errors = errors[np.isfinite(errors) & (errors > 0)]
     if errors.size:
-        bottom.set_ylim(max(1e-17, errors.min()), errors.max() * 10)
+        bottom.set_ylim(*_finite_limits(max(1e-17, errors.min()), errors.max() * 10, positive=True))
     bottom.grid(alpha=0.3, which="both")
     bottom.legend(loc="best", fontsize=8)
     return fig

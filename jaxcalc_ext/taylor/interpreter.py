@@ -23,9 +23,9 @@ import jax.numpy as jnp
 from jax import lax
 from jax.extend import core as jcore
 
-from ..errors import UnsupportedPrimitiveError
+from ..errors import JaxCalcError, UnsupportedPrimitiveError
 from ..jaxpr_tools import call_body
-from .rules import DECISIONS, TAYLOR_RULES, decide, pass_memo
+from .rules import COMPLEX_SAFE, DECISIONS, LINEAR_PRIMITIVES, TAYLOR_RULES, decide, pass_memo
 from .series import Series, constant_series, not_recording_removed_orders
 
 Value = Any
@@ -82,6 +82,11 @@ def _apply(eqn, invals: list[Value], rules: dict):
         return prim.bind(*(_primal(v) for v in invals), **params)
     rule = rules.get(prim.name)
     if rule is not None:
+        if prim.name not in COMPLEX_SAFE and prim.name not in LINEAR_PRIMITIVES and any(
+                isinstance(v, Series) and jnp.iscomplexobj(v.coeffs) for v in invals):
+            raise JaxCalcError(f"{prim.name} of a complex intermediate value has no complex Taylor rule "
+                               "here: write f with real operations (abs, real, imag, exp, sin, cos and "
+                               "arithmetic are supported on complex values)")
         return rule(prim, order, *invals, **params)
     control = _CONTROL_FLOW.get(prim.name)
     if control is not None:

@@ -254,6 +254,14 @@ def laplacian_cost(traced: TracedFunction, n: int, batch: int, method: str) -> C
     return Cost(memory, seconds, f"the Laplacian in {n} variables" + (f" at {batch} points" if batch > 1 else ""))
 
 
+def _has_complex_values(jaxpr) -> bool:
+    """Collapsed rules are written for real series; JAX's own Hessian handles complex steps."""
+    from ..jaxpr_tools import iter_equations
+
+    return any(jnp.issubdtype(v.aval.dtype, jnp.complexfloating)
+               for eqn in iter_equations(jaxpr) for v in eqn.outvars if hasattr(v.aval, "dtype"))
+
+
 def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     """The Laplacian ``sum_i d^2 f / dx_i^2`` of ``f: R^n -> R`` at x (shape (n,)), or at each
     row of a batch (shape (B, n)). jit-, vmap- and sharding-friendly.
@@ -280,6 +288,8 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     if x.ndim not in (1, 2):
         raise JaxCalcError(f"x must be a point (n,) or a batch of points (B, n), got shape {x.shape}")
     traced = trace_function(f, x if x.ndim == 1 else x[0])
+    if method == "collapsed" and _has_complex_values(traced.jaxpr):
+        raise UnsupportedPrimitiveError("complex intermediate values")
     leaves = traced.out_shapes
     if len(leaves) != 1 or leaves[0].shape != ():
         raise JaxCalcError("the Laplacian needs a scalar function f: R^n -> R")

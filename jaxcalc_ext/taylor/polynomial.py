@@ -181,6 +181,8 @@ def as_vector_function(f: Callable, x0) -> tuple[Callable, np.ndarray, bool]:
     """Adapt ``g(x, y, ...)`` with ``x0 = (x, y, ...)`` to ``h(v)``; say whether it was adapted."""
     point = np.asarray(x0)
     nargs = argument_count(f)
+    if nargs == 0:
+        raise JaxCalcError("the function takes no arguments: give it one per variable (lambda x: ...)")
     if point.ndim == 1 and nargs is not None and nargs > 1:
         if nargs != point.shape[0]:
             raise JaxCalcError(f"the function takes {nargs} arguments but the point has "
@@ -304,7 +306,11 @@ def _value_at(f: Callable | None, x0):
 
 
 def _check_finite(coeffs: np.ndarray, x0, f: Callable | None = None) -> None:
-    """NaN or inf at x0 means the point is outside the domain, or f has no series there."""
+    """NaN or inf at x0 means the point is outside the domain, or f has no series there.
+    A complex-valued f is refused: a real polynomial would drop its imaginary part."""
+    if np.iscomplexobj(coeffs):
+        raise JaxCalcError(f"f returns complex values ({coeffs.dtype}): expand jnp.real(f) and "
+                           "jnp.imag(f) separately")
     if not np.all(np.isfinite(coeffs[:1])):
         value = _value_at(f, x0)
         if value is not None and np.all(np.isfinite(value)):

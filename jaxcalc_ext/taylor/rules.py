@@ -239,8 +239,16 @@ _unary("log")(_accuracy_free(_log_series))
 _unary("log1p")(_accuracy_free(lambda u: _log_series(u.at[0].add(1), jnp.log1p(u[0]))))
 _unary("sqrt")(_accuracy_free(lambda u: _power_series(u, 0.5)))
 _unary("rsqrt")(_accuracy_free(lambda u: _power_series(u, -0.5)))
-_unary("cos")(_accuracy_free(lambda u: jnp.real(_unit_circle(u))))
-_unary("sin")(_accuracy_free(lambda u: jnp.imag(_unit_circle(u))))
+def _complex_cos(u):                              # cos u = (e^(iu) + e^(-iu)) / 2
+    return (_exp_series(1j * u) + _exp_series(-1j * u)) / 2
+
+
+def _complex_sin(u):                              # sin u = (e^(iu) - e^(-iu)) / 2i
+    return (_exp_series(1j * u) - _exp_series(-1j * u)) / 2j
+
+
+_unary("cos")(_accuracy_free(lambda u: _complex_cos(u) if jnp.iscomplexobj(u) else jnp.real(_unit_circle(u))))
+_unary("sin")(_accuracy_free(lambda u: _complex_sin(u) if jnp.iscomplexobj(u) else jnp.imag(_unit_circle(u))))
 _unary("integer_pow")(lambda u, y: S.integer_power(u, y))
 _unary("square")(lambda u: S.cauchy_product(u, u))
 
@@ -450,8 +458,17 @@ def _sign_near_zero_plus(d):
 
 
 @_unary("abs")
-def _abs(u):                                     # |u| = sign(u(0+)) u
+def _abs(u):                                     # |u| = sign(u(0+)) u; |z| = sqrt(re^2 + im^2)
+    if jnp.iscomplexobj(u):                      # not finite where z(0) = 0: refused there
+        re, im = jnp.real(u), jnp.imag(u)
+        return _power_series(S.cauchy_product(re, re) + S.cauchy_product(im, im), 0.5)
     return _sign_near_zero_plus(u) * u
+
+
+# Rules right for complex series too (every coefficient complex, t real); any other
+# primitive meeting a complex series is refused by the interpreter, never approximated.
+COMPLEX_SAFE: set[str] = {"mul", "dot_general", "div", "exp", "expm1", "integer_pow", "square",
+                          "abs", "sin", "cos", "reduce_prod"}
 
 
 def _chooser(pick_first: Callable):

@@ -149,7 +149,12 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     if top.is_univariate and np.asarray(top.monomial_coefficients).ndim > 1:
         raise JaxCalcError(f"a Taylor plot needs a scalar function; this one returns shape "
                            f"{top.monomial_coefficients.shape[1:]}: reduce it (jnp.sum) or pick a component")
+    defaulted = not span
     span = list(span) if span else [default_span(c) for c in center]
+    for c, (lo, hi) in zip(center, span):
+        if defaulted and not hi > lo and np.isfinite(c):
+            raise JaxCalcError(f"x0 = {c:g} is too large to plot around: in float64, x0 - 3 and x0 + 3 are "
+                               "the same number; give --range A B, or a smaller x0")
     if len(span) == 1 and n_vars == 2:
         span = span * 2
     check_span(span)

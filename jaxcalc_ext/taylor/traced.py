@@ -96,10 +96,19 @@ def trace_function(f: Callable, x) -> TracedFunction:
         raise JaxCalcError(
             "the function calls NumPy on a traced value: use jax.numpy (jnp.sin, not np.sin)") from None
     except (jax.errors.TracerBoolConversionError, jax.errors.ConcretizationTypeError,
-            jax.errors.TracerIntegerConversionError):
+            jax.errors.TracerIntegerConversionError) as err:
+        if "`float` function" in str(err) or "`complex` function" in str(err):
+            raise JaxCalcError("the function turns a traced value into a Python float (math.sin, float(x)): "
+                               "use jax.numpy functions (jnp.sin)") from None
         raise JaxCalcError(
             "the function uses Python control flow (if/while/int()) on a traced value: "
             "use jnp.where or jax.lax.cond instead") from None
+    if not shapes:
+        raise JaxCalcError("the function returns nothing (None): return its value")
+    for shape in shapes:
+        if not jax.numpy.issubdtype(shape.dtype, jax.numpy.inexact):
+            raise JaxCalcError(f"the function returns {shape.dtype} values: derivatives need a floating-point "
+                               "result (a comparison or an integer cast is constant almost everywhere)")
     return TracedFunction(closed, tree, shapes, (fingerprint(closed.jaxpr), tree))
 
 
@@ -114,6 +123,10 @@ def _trace(f: Callable, x):
 
     def flat(x):
         leaves, tree = jax.tree_util.tree_flatten(f(x))
+        for leaf in leaves:
+            if not isinstance(leaf, (jax.Array, np.ndarray, np.generic, int, float, complex)):
+                raise JaxCalcError(f"the function returns a {type(leaf).__name__}, not a number or an "
+                                   "array: return a float")
         out_tree.append(tree)
         return leaves
 
