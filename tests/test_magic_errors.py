@@ -1,6 +1,5 @@
 """Hostile input to the magics: each answer is a result or a one-line UsageError that names
 the problem and the fix; the user's variables and JAX's config are untouched."""
-import random
 
 import numpy as np
 import pytest
