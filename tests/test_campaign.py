@@ -5,7 +5,6 @@ jax.jvp (low order), or be a one-line refusal: never a wrong number.
 
 Each expression is built twice from the same tree: once with jax.numpy, once with mpmath.
 """
-import math
 
 import jax
 import jax.numpy as jnp

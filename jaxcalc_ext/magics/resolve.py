@@ -108,7 +108,8 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
                           and not callable(namespace[n]) and not _is_number(namespace[n])
                           and n not in math_namespace())
         free = sorted(set(free) | set(shadowed))   # x = np.linspace(...) in the notebook: a variable here
-        if free and coordinates is not None and len(free) != coordinates:
+        # One variable with several coordinates is a vector variable (sum(sin(v)**2) --at 1,2,3).
+        if len(free) > 1 and coordinates is not None and len(free) != coordinates:
             raise JaxCalcError(
                 f"'{text}' has {len(free)} variable{'s' if len(free) > 1 else ''} ({', '.join(free)}) but --at "
                 f"gives {coordinates} coordinate{'s' if coordinates > 1 else ''}: give one per variable, "

@@ -228,8 +228,9 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     exps, coeffs = monomial_coefficients(g, point, order, method=method, two_sided=True)
     x0 = np.asarray(_vector_point(point))
     if coeffs.ndim > 1:
-        raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; "
-                           f"this one returns shape {coeffs.shape[1:]}")
+        raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; this one returns "
+                           f"shape {coeffs.shape[1:]} (with one variable and {x0.shape[0]} coordinates, the "
+                           "variable is a vector): reduce it (sum(...)), or give one coordinate per variable")
     _check_finite(coeffs, x0, g)
     variables = variables or default_variables(f, x0.shape[0], adapted)
     return TaylorPolynomial(np.asarray(x0), order, exps, coeffs, tuple(variables), method)
