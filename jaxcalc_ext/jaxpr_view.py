@@ -194,7 +194,7 @@ def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compar
     for t in wanted:
         label, g = transformed(f, t, args, taylor_order)
         try:
-            views.append(JaxprView(label, _trace(g, args)))
+            views.append(JaxprView(label, _trace(g, args)[0]))
         except TypeError as err:
             raise JaxCalcError(f"{label} failed on these arguments: {err}") from None
     return JaxprResult(views)

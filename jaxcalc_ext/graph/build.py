@@ -22,8 +22,12 @@ import numpy as np
 
 from ..errors import JaxCalcError
 from ..jaxpr_tools import call_body, call_name, is_backward, labelled_sub_jaxprs, sub_jaxprs
-from .format import format_aval, format_literal, format_params
-from .model import Cluster, ComputationGraph, Node
+from .format import format_aval, format_literal, operation_label
+from .model import ComputationGraph, Node
+from .organise import Step as OrganisedStep
+from .organise import organise
+from .scopes import Level, equation_scope
+from .view import FullGraph, NanOrigin
 
 # Library wrappers drawn as one node under their own name when ``fold`` is on (so are calls
 # whose name starts with "_", jax.numpy's private helpers such as _where).
@@ -52,6 +56,7 @@ class _Step:
     repeat: int = 1
     identity: bool = False
     bodies: list = field(default_factory=list)  # (name, jaxpr) of loops and branches, drawn as structure
+    scope: list = field(default_factory=list)   # Levels, outermost first (see scopes.py)
 
 
 def _bind(eqn) -> Callable[..., list]:
@@ -87,27 +92,29 @@ def _is_identity(eqn) -> bool:
 
 
 class _Flattener:
-    def __init__(self, depth: int | None, fold: bool):
-        self.depth, self.fold = depth, fold
+    """Walks a jaxpr into a flat list of steps, each knowing where it came from (its scope).
+
+    Calls (jit, custom_jvp, checkpoint) are expanded with a ``call`` level in the scope,
+    except library wrappers (relu, jnp.where's _where), kept as one step under their name.
+    """
+
+    def __init__(self, fold: bool):
+        self.fold = fold
         self.steps: list[_Step] = []
-        self.clusters: dict[str, Cluster] = {}
         self.consts: dict[int, Any] = {}
         self.avals: dict[int, Any] = {}
         self.counter = 0
+        self.calls = 0
 
     def new_key(self, aval) -> int:
         self.counter += 1
         self.avals[self.counter] = aval
         return self.counter
 
-    def expand(self, name: str, raw_name: str, body, level: int) -> bool:
-        if self.depth is not None and level >= self.depth:
-            return False
-        if self.fold and (name in FOLD_NAMES or raw_name.startswith("_")):
-            return False  # a library wrapper (relu, jnp.where's _where): one node under its name
-        return True
+    def expand(self, name: str, raw_name: str) -> bool:
+        return not (self.fold and (name in FOLD_NAMES or raw_name.startswith("_")))
 
-    def walk(self, jaxpr, consts, inputs, cluster, level) -> list:
+    def walk(self, jaxpr, consts, inputs, prefix: list) -> list:
         from jax.extend.core import Literal
 
         env: dict = {}
@@ -117,15 +124,16 @@ class _Flattener:
             env[var] = key
         env.update(zip(jaxpr.invars, inputs))
         read = lambda a: _Literal(a.val) if isinstance(a, Literal) else env[a]
-        for eqn in jaxpr.eqns:
+        scopes = _relative_scopes(jaxpr.eqns)
+        for eqn, scope in zip(jaxpr.eqns, scopes):
             ins = [read(a) for a in eqn.invars]
             body = call_body(eqn.params, len(eqn.invars))
             name = call_name(eqn)
             raw_name = str(eqn.params.get("name", ""))
-            if body is not None and self.expand(name, raw_name, body, level):
-                cid = f"c{len(self.clusters)}"
-                self.clusters[cid] = Cluster(cid, name, cluster)
-                outs = self.walk(body.jaxpr, body.consts, ins, cid, level + 1)
+            if body is not None and self.expand(name, raw_name):
+                self.calls += 1
+                call = Level(("call", self.calls), name, "call")
+                outs = self.walk(body.jaxpr, body.consts, ins, prefix + scope + [call])
                 env.update(zip(eqn.outvars, outs))
                 continue
             outs = [self.new_key(v.aval) for v in eqn.outvars]
@@ -133,17 +141,28 @@ class _Flattener:
             if body is not None:
                 label, detail, run = name, f"{len(body.jaxpr.eqns)} equations", _run_body(body)
             else:
-                label, detail, run = eqn.primitive.name, format_params(eqn.params), _bind(eqn)
+                (label, detail), run = operation_label(eqn), _bind(eqn)
                 subs = sub_jaxprs(eqn.params)
                 if subs:
                     detail = (detail + "; " if detail else "") + f"body {sum(len(s.eqns) for s in subs)} eqns"
-            bodies = []
-            if body is None and (self.depth is None or level < self.depth):
-                bodies = labelled_sub_jaxprs(eqn.params)
-            self.steps.append(_Step(label, detail, ins, outs, cluster, is_backward(eqn), run,
+            bodies = labelled_sub_jaxprs(eqn.params) if body is None else []
+            self.steps.append(_Step(label, detail, ins, outs, None, is_backward(eqn), run,
                                     [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn),
-                                    bodies=bodies))
+                                    bodies=bodies, scope=prefix + scope))
         return [read(a) for a in jaxpr.outvars]
+
+
+def _relative_scopes(eqns) -> list[list[Level]]:
+    """Each equation's scope without the levels every equation here shares (the function
+    being drawn, or the body of a call)."""
+    scopes = [equation_scope(e) for e in eqns]
+    if not scopes:
+        return scopes
+    common = 0
+    shortest = min(len(s) for s in scopes)
+    while common < shortest and all(s[common].key == scopes[0][common].key for s in scopes):
+        common += 1
+    return [s[common:] for s in scopes]
 
 
 def _argument_names(f: Callable, args: tuple) -> list[str]:
@@ -167,7 +186,7 @@ def _trace(f, args):
     import jax
 
     try:
-        return jax.make_jaxpr(f)(*args)
+        return jax.make_jaxpr(f, return_shape=True)(*args)
     except jax.errors.TracerArrayConversionError:
         raise JaxCalcError("the function calls NumPy on a traced value: use jax.numpy instead") from None
     except (jax.errors.TracerBoolConversionError, jax.errors.ConcretizationTypeError):
@@ -177,7 +196,24 @@ def _trace(f, args):
         raise JaxCalcError(f"calling the function on these arguments failed: {err}") from None
 
 
-def _forward(flat: _Flattener, inputs: list[int], args_flat: list) -> dict[int, Any]:
+class _Sweep:
+    """What the sweeps saw: the order the reverse sweep visited steps, and the first step whose
+    input adjoints came out non-finite from finite output adjoints."""
+
+    def __init__(self):
+        self.reverse_order: list[_Step] = []
+        self.adjoint_birth: _Step | None = None
+
+
+def _all_finite(values) -> bool:
+    for v in values:
+        a = np.asarray(v)
+        if np.issubdtype(a.dtype, np.inexact) and not np.all(np.isfinite(a)):
+            return False
+    return True
+
+
+def _forward(flat: _Flattener, inputs: list[int], args_flat: list, sweep: _Sweep) -> dict[int, Any]:
     values = dict(flat.consts)
     values.update(zip(inputs, args_flat))
     read = lambda k: k.value if isinstance(k, _Literal) else values[k]
@@ -186,7 +222,7 @@ def _forward(flat: _Flattener, inputs: list[int], args_flat: list) -> dict[int, 
     return values
 
 
-def _reverse(flat: _Flattener, values: dict, outputs: list, cotangents: list) -> dict[int, Any]:
+def _reverse(flat: _Flattener, values: dict, outputs: list, cotangents: list, sweep: _Sweep) -> dict[int, Any]:
     """Adjoints of every value: JAX's vjp of each equation, applied from the output back."""
     import jax
     import jax.numpy as jnp
@@ -217,83 +253,132 @@ def _reverse(flat: _Flattener, values: dict, outputs: list, cotangents: list) ->
             in_cts = pullback(cts)
         except Exception:  # e.g. reverse mode through while_loop: no adjoint upstream of here
             continue
+        sweep.reverse_order.append(step)
+        if sweep.adjoint_birth is None and _all_finite(cts) and not _all_finite(in_cts):
+            sweep.adjoint_birth = step
         for i, ct in zip(diff, in_cts):
             key = step.inputs[i]
             adj[key] = adj[key] + ct if key in adj else ct
     return adj
 
 
+def _nan_origin(sweep: _Sweep, step_id: dict, producer: dict, atoms: dict, edges: list,
+                resolve, outputs: list) -> NanOrigin:
+    """The first step that made a non-finite value from finite inputs, the shortest way from
+    it to a non-finite output, and the first step whose input adjoints went non-finite."""
+    origin = NanOrigin()
+    finite = lambda node: node.value is None or _all_finite([node.value])
+    by_id = {nid: n for nid, n in atoms.items()}
+    readers: dict[str, list[str]] = {}
+    feeds: dict[str, list[str]] = {}
+    for a, b in edges:
+        readers.setdefault(a, []).append(b)
+        feeds.setdefault(b, []).append(a)
+    order = [nid for nid in atoms if nid.startswith("n") and atoms[nid].kind == "op"]
+    for nid in order:
+        if not finite(by_id[nid]) and all(finite(by_id[a]) for a in feeds.get(nid, [])):
+            origin.forward = nid
+            break
+    if origin.forward:
+        previous = {origin.forward: None}
+        queue = [origin.forward]
+        end = None
+        while queue and end is None:
+            nxt = []
+            for a in queue:
+                for b in readers.get(a, []):
+                    if b not in previous and not finite(by_id[b]):
+                        previous[b] = a
+                        if by_id[b].kind == "output":
+                            end = b
+                            break
+                        nxt.append(b)
+                if end:
+                    break
+            queue = nxt
+        while end is not None:
+            origin.path.insert(0, end)
+            end = previous[end]
+    if sweep.adjoint_birth is not None:
+        origin.adjoint = step_id.get(id(sweep.adjoint_birth))
+    parts = []
+    if origin.forward:
+        node = by_id[origin.forward]
+        parts.append(f"first non-finite value: {node.label} = {_short(node.value)} from finite inputs "
+                     f"(node {origin.forward}, marked in red)")
+    if origin.adjoint:
+        node = by_id[origin.adjoint]
+        parts.append(f"first non-finite adjoint: made by {node.label} in the reverse sweep "
+                     f"(node {origin.adjoint}, marked in purple)")
+    origin.message = "; ".join(parts) if parts else "no NaN or Inf: every value and adjoint is finite"
+    return origin
+
+
+def _short(value) -> str:
+    from .format import format_value
+
+    return format_value(value)
+
+
+DEFAULT_MAX_NODES = 60   # a view that fits a notebook's width at a legible font
+
+
 def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: bool = False,
                       cotangent: Any = None, depth: int | None = None, fold: bool = True,
-                      max_nodes: int = 400, show_identity: bool = False, keep_dead: bool = False,
-                      rankdir: str = "LR", title: str | None = None) -> ComputationGraph:
-    """The computation graph of ``f(*args)``, optionally annotated.
+                      max_nodes: int | None = DEFAULT_MAX_NODES, show_identity: bool = False,
+                      keep_dead: bool = False, rankdir: str = "auto", title: str | None = None,
+                      nan: bool = False) -> ComputationGraph:
+    """The computation graph of ``f(*args)``, optionally annotated, collapsed to fit.
 
     ``values``: each node's forward value. ``adjoints``: each node's d(output)/d(node) from the
-    reverse sweep (scalar output, or give ``cotangent``). ``depth``: how many levels of
-    function calls to expand (None: all). ``fold``: draw library wrappers (relu, where, ...)
-    as one node. Beyond ``max_nodes`` the graph is collapsed level by level, then repeated
-    identical calls are rolled into one node "name × N".
+    reverse sweep (scalar output, or give ``cotangent``). The graph is organised by the
+    program's own structure (named scopes, your functions, jit calls, activations, source
+    lines, layers by parameter group, the sweeps of a gradient); groups open outermost first
+    while the drawing stays within ``max_nodes`` (None: open everything), and the others are
+    drawn as one node with their operation count. ``depth`` caps how many levels open;
+    ``fold=False`` opens library activations (gelu, softmax) too. ``nan=True`` finds where a
+    NaN or Inf was first made, forward and in the adjoints, and marks its way to the output.
+    ``g.expand('layer_norm')`` and ``g.collapse(...)`` give other views of the same graph.
     """
-    if rankdir not in ("LR", "TB", "RL", "BT"):
+    if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
         raise JaxCalcError(f"rankdir must be LR or TB, got {rankdir!r}")
-    closed_jaxpr = _trace(f, args)
+    if max_nodes is not None and max_nodes < 2:
+        raise JaxCalcError("max_nodes must be at least 2")
+    closed_jaxpr, out_shape = _trace(f, args)
     name = title or getattr(f, "__name__", None) or "f"
-    budget_depth, roll = depth, False
-    while True:
-        graph, steps = _build(closed_jaxpr, f, args, values, adjoints, cotangent, budget_depth, fold,
-                              show_identity, keep_dead, rankdir, name, roll)
-        if len(graph.nodes) <= max_nodes:
-            return graph
-        current = budget_depth if budget_depth is not None else _max_depth(closed_jaxpr.jaxpr)
-        if current > 0:
-            budget_depth = current - 1
-        elif not roll:
-            roll = True
-        else:
-            raise JaxCalcError(f"the graph has {len(graph.nodes)} nodes, more than max_nodes={max_nodes}: "
-                               "raise max_nodes, or draw a smaller function (wrap layers in jax.jit "
-                               "so they collapse)")
-        budget_depth = current - 1
+    if nan:
+        values = True
+        adjoints = adjoints or _scalar_output(out_shape) or cotangent is not None
+    full = build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotangent, fold,
+                            show_identity, keep_dead, rankdir, name, nan)
+    must_show = {a for a in (full.nan.forward, full.nan.adjoint) if a} if full.nan else set()
+    return full.default_view(max_nodes, depth, fold, must_show)
 
 
-def _max_depth(jaxpr) -> int:
-    depths = [1 + _max_depth(call_body(e.params, len(e.invars)).jaxpr)
-              for e in jaxpr.eqns if call_body(e.params, len(e.invars)) is not None]
-    return max(depths, default=0)
+def _scalar_output(out_shape) -> bool:
+    import jax
+
+    leaves = jax.tree_util.tree_leaves(out_shape)
+    return len(leaves) == 1 and getattr(leaves[0], "size", 0) == 1
 
 
-def _roll(steps: list[_Step]) -> list[_Step]:
-    """Runs of chained calls with the same name and shape become one node 'name × N'."""
-    rolled: list[_Step] = []
-    for step in steps:
-        prev = rolled[-1] if rolled else None
-        if (prev is not None and step.detail.endswith("equations") and prev.label == step.label
-                and prev.detail == step.detail and prev.cluster == step.cluster
-                and prev.backward == step.backward and any(k in prev.outputs for k in step.inputs)):
-            prev.repeat += 1
-            prev.inputs = prev.inputs + [k for k in step.inputs if k not in prev.outputs]
-            prev.outputs = step.outputs + prev.outputs  # the newest first: it is the value shown
-            continue
-        rolled.append(step)
-    return rolled
-
-
-def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show_identity,
-           keep_dead, rankdir, title, roll):
+def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotangent, fold=True,
+                     show_identity=False, keep_dead=False, rankdir="auto", title="f", nan=False) -> FullGraph:
+    """Every atom, edge and group of the graph, with values and adjoints when asked."""
     import jax
     import jax.numpy as jnp
 
     jaxpr = closed_jaxpr.jaxpr
-    flat = _Flattener(depth, fold)
+    flat = _Flattener(fold)
     inputs = [flat.new_key(v.aval) for v in jaxpr.invars]
-    outputs = flat.walk(jaxpr, closed_jaxpr.consts, inputs, None, 0)
+    outputs = flat.walk(jaxpr, closed_jaxpr.consts, inputs, [])
     args_flat = jax.tree_util.tree_leaves(args)
 
     value_of: dict = {}
     adjoint_of: dict = {}
+    sweep = _Sweep()
     if values or adjoints:
-        value_of = _forward(flat, inputs, args_flat)
+        value_of = _forward(flat, inputs, args_flat, sweep)
     if adjoints:
         out_vals = [k.value if isinstance(k, _Literal) else value_of[k] for k in outputs]
         if cotangent is None:
@@ -306,7 +391,7 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
             cotangents = [jnp.asarray(c) for c in jax.tree_util.tree_leaves(cotangent)]
             if [jnp.shape(c) for c in cotangents] != [jnp.shape(v) for v in out_vals]:
                 raise JaxCalcError("the cotangent must have the shape of the output")
-        adjoint_of = _reverse(flat, value_of, outputs, cotangents)
+        adjoint_of = _reverse(flat, value_of, outputs, cotangents, sweep)
 
     steps = flat.steps
     # Identity noise: consumers read the renamed value directly.
@@ -342,89 +427,118 @@ def _build(closed_jaxpr, f, args, values, adjoints, cotangent, depth, fold, show
         """The output a node's value and adjoint describe: the first one anything uses."""
         return next((k for k in step.outputs if k in consumed), step.outputs[0] if step.outputs else None)
 
-    if roll:
-        steps = _roll(steps)
-
-    nodes: list[Node] = []
+    atoms: dict[str, Node] = {}
     edges: list[tuple[str, str]] = []
     producer: dict = {}
     names = _argument_names(f, args)
+    input_ids = []
     for i, key in enumerate(inputs):
         nid = f"in{i}"
-        nodes.append(Node(nid, "input", names[i] if i < len(names) else f"arg{i}", aval=format_aval(flat.avals[key]),
-                          value=value_of.get(key), adjoint=adjoint_of.get(key)))
+        atoms[nid] = Node(nid, "input", names[i] if i < len(names) else f"arg{i}",
+                          aval=format_aval(flat.avals[key]), value=value_of.get(key), adjoint=adjoint_of.get(key))
         producer[key] = nid
+        input_ids.append((nid, atoms[nid].label))
+    const_ids = []
     for key, const in flat.consts.items():
         if used_inputs is not None and key not in used_inputs:
             continue
         nid = f"k{key}"
-        nodes.append(Node(nid, "const", "const", aval=format_aval(flat.avals[key]),
-                          value=const if values else None, adjoint=adjoint_of.get(key)))
+        atoms[nid] = Node(nid, "const", "const", aval=format_aval(flat.avals[key]),
+                          value=const if values else None, adjoint=adjoint_of.get(key))
         producer[key] = nid
+        const_ids.append(nid)
+    organised = []
+    step_id = {id(s): f"n{i}" for i, s in enumerate(steps)}
     for i, s in enumerate(steps):
         nid = f"n{i}"
         first = shown_output(s)
-        nodes.append(Node(nid, "op", s.label, s.detail, ", ".join(dict.fromkeys(s.avals)),
+        atoms[nid] = Node(nid, "op", s.label, s.detail, ", ".join(dict.fromkeys(s.avals)),
                           value=value_of.get(first), adjoint=adjoint_of.get(first),
-                          phase="backward" if s.backward else "forward", cluster=s.cluster, repeat=s.repeat))
+                          phase="backward" if s.backward else "forward")
         for k in s.outputs:
             producer[k] = nid
     for i, s in enumerate(steps):
+        nid = f"n{i}"
+        attached = []
         for j, k in enumerate(s.inputs):
             if isinstance(k, _Literal):
                 lid = f"n{i}l{j}"
-                nodes.append(Node(lid, "literal", format_literal(k.value), cluster=s.cluster))
-                edges.append((lid, f"n{i}"))
+                atoms[lid] = Node(lid, "literal", format_literal(k.value))
+                edges.append((lid, nid))
+                attached.append(lid)
             elif k in producer:
-                edges.append((producer[k], f"n{i}"))
+                edges.append((producer[k], nid))
+        loops = []
+        for b, (body_name, body) in enumerate(s.bodies):
+            prefix = f"n{i}b{b}"
+            loops.append((f"{s.label} {body_name}", _draw_structure(body, nid, prefix, atoms, edges)))
+        organised.append(OrganisedStep(nid, s.scope, s.backward, attached, loops))
+    output_names = _output_names(out_shape, len(outputs))
+    output_ids = []
     for j, k in enumerate(outputs):
         oid = f"out{j}"
         val = k.value if isinstance(k, _Literal) else value_of.get(k)
-        nodes.append(Node(oid, "output", "output" if len(outputs) == 1 else f"output {j}",
+        atoms[oid] = Node(oid, "output", output_names[j],
                           aval=format_aval(flat.avals[k]) if not isinstance(k, _Literal) else "",
-                          value=val, adjoint=None if isinstance(k, _Literal) else adjoint_of.get(k)))
+                          value=val, adjoint=None if isinstance(k, _Literal) else adjoint_of.get(k))
         if isinstance(k, _Literal):
-            nodes.append(Node(f"{oid}l", "literal", format_literal(k.value)))
+            atoms[f"{oid}l"] = Node(f"{oid}l", "literal", format_literal(k.value))
             edges.append((f"{oid}l", oid))
+            output_ids.append((oid, None))
         elif k in producer:
             edges.append((producer[k], oid))
-    extra_clusters: dict[str, Cluster] = {}
-    for i, s in enumerate(steps):
-        for b, (body_name, body) in enumerate(s.bodies):
-            cid = f"s{i}b{b}"
-            extra_clusters[cid] = Cluster(cid, f"{s.label} {body_name}", s.cluster)
-            _draw_structure(body, f"n{i}", cid, nodes, edges)
-    flat.clusters.update(extra_clusters)
-    used_clusters = {n.cluster for n in nodes if n.cluster}
-    clusters = {}
-    for cid in list(used_clusters):
-        while cid is not None and cid not in clusters:
-            clusters[cid] = flat.clusters[cid]
-            cid = flat.clusters[cid].parent
+            output_ids.append((oid, producer[k]))
+        else:
+            output_ids.append((oid, None))
     edges = list(dict.fromkeys(edges))  # one arrow per pair, however many operands it carries
+    labels = {nid: n.label for nid, n in atoms.items() if n.kind == "op"}
+    hierarchy = organise(organised, input_ids, output_ids, edges, labels, const_ids)
+    for oid, producer_id in output_ids:
+        if producer_id is None and oid + "l" in atoms:
+            hierarchy.place(oid + "l", hierarchy.parent.get(oid))
     stats = {"equations": len(steps), "backward": sum(s.backward for s in steps)}
-    graph = ComputationGraph(nodes, edges, clusters, title, rankdir, values, adjoints, stats)
-    return graph, steps
+    full = FullGraph(atoms, edges, hierarchy, title, rankdir, values, adjoints, stats)
+    full.forward_order = [step_id[id(s)] for s in steps if id(s) in step_id]
+    full.reverse_order = [step_id[id(s)] for s in sweep.reverse_order if id(s) in step_id]
+    if nan:
+        full.nan = _nan_origin(sweep, step_id, producer, atoms, edges, resolve, outputs)
+    return full
 
 
-def _draw_structure(jaxpr, owner: str, cluster: str, nodes: list, edges: list) -> None:
+def _output_names(out_shape, count: int) -> list[str]:
+    """Outputs named by their pytree path: output, output[3][0], output['w']."""
+    import jax
+
+    try:
+        paths = [jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(out_shape)[0]]
+    except Exception:
+        paths = []
+    if len(paths) != count:
+        return ["output" if count == 1 else f"output {j}" for j in range(count)]
+    return ["output" + p for p in paths]
+
+
+def _draw_structure(jaxpr, owner: str, prefix: str, atoms: dict, edges: list) -> list[str]:
     """A loop body or branch as structure only (its values change every iteration)."""
     from jax.extend.core import Literal
 
     producer = {}
+    made = []
     for j, var in enumerate(list(jaxpr.constvars) + list(jaxpr.invars)):
-        nid = f"{cluster}i{j}"
-        nodes.append(Node(nid, "loop-input", f"in {j}", aval=format_aval(var.aval), cluster=cluster))
+        nid = f"{prefix}i{j}"
+        atoms[nid] = Node(nid, "loop-input", f"in {j}", aval=format_aval(var.aval))
+        made.append(nid)
         producer[var] = nid
         if j == 0:
             edges.append((owner, nid))
     for k, eqn in enumerate(jaxpr.eqns):
-        nid = f"{cluster}e{k}"
-        label = call_name(eqn) or eqn.primitive.name
-        nodes.append(Node(nid, "op", label, format_params(eqn.params),
-                          ", ".join(format_aval(v.aval) for v in eqn.outvars), cluster=cluster))
+        nid = f"{prefix}e{k}"
+        label, detail = (call_name(eqn), "") if call_name(eqn) else operation_label(eqn)
+        atoms[nid] = Node(nid, "op", label, detail, ", ".join(format_aval(v.aval) for v in eqn.outvars))
+        made.append(nid)
         for a in eqn.invars:
             if not isinstance(a, Literal) and a in producer:
                 edges.append((producer[a], nid))
         for v in eqn.outvars:
             producer[v] = nid
+    return made

@@ -14,6 +14,12 @@ STYLE = {
     "op": 'shape=box, style="rounded,filled", fillcolor="#fff2b3"',
     "output": 'shape=box, style="rounded,filled", fillcolor="#b8e6b8"',
     "loop-input": 'shape=box, style="rounded,dashed"',
+    "group": 'shape=box, style="rounded,filled,bold", fillcolor="#ffe0a3", peripheries=2',
+}
+FLAG_STYLE = {  # where a NaN was born (forward value, adjoint) and its way to the output
+    "nan-forward": 'color="#d7191c", penwidth=4, fontcolor="#d7191c"',
+    "nan-adjoint": 'color="#7b3294", penwidth=4, fontcolor="#7b3294"',
+    "nan-path": 'color="#d7191c", penwidth=2',
 }
 BACKWARD_FILL = "#c6dbef"
 # Above this many nodes, trade crossing minimisation and curved edges for a layout in seconds.
@@ -30,6 +36,10 @@ def quote(text: str) -> str:
 
 def node_label(node, values: bool, adjoints: bool) -> str:
     lines = [node.label + (f" × {node.repeat}" if node.repeat > 1 else "")]
+    if node.flag == "nan-forward":
+        lines[0] = "NaN born here: " + lines[0]
+    elif node.flag == "nan-adjoint":
+        lines[0] = "NaN adjoint born here: " + lines[0]
     if node.detail:
         lines.append(node.detail)
     if node.aval and node.kind != "literal":
@@ -48,8 +58,9 @@ def graph_to_dot(graph) -> str:
            '  edge [color="#555555", arrowsize=0.7];']
     if len(graph.nodes) > FAST_LAYOUT_NODES:
         out.append("  " + FAST_LAYOUT)
+    out.append("  nodesep=0.25; ranksep=0.3;")
     if graph.title:
-        out.append(f"  label={quote(graph.title)}; labelloc=t; fontname=\"Helvetica\";")
+        out.append(f"  label={quote(graph.title)}; labelloc=t; labeljust=l; fontname=\"Helvetica\";")
     children: dict = {}
     for n in graph.nodes:
         children.setdefault(n.cluster, []).append(n)
@@ -63,9 +74,13 @@ def graph_to_dot(graph) -> str:
             style = STYLE.get(n.kind, STYLE["op"])
             if n.kind == "op" and n.phase == "backward":
                 style = style.replace("#fff2b3", BACKWARD_FILL)
+            if n.kind == "group" and n.phase == "backward":
+                style = style.replace("#ffe0a3", "#9ecae1")
             extra = ""
-            if graph.adjoints and n.adjoint is not None and n.kind in ("op", "input", "output"):
+            if graph.adjoints and n.adjoint is not None and n.kind in ("op", "input", "output", "group"):
                 extra = f", color={quote(ADJOINT_COLOR)}"
+            if n.flag:
+                extra = ", " + FLAG_STYLE[n.flag]
             out.append(f"{pad}{quote(n.id)} [label={quote(node_label(n, graph.values, graph.adjoints))}, {style}{extra}];")
         for c in sub.get(cluster_id, []):
             out.append(f"{pad}subgraph {quote('cluster_' + c.id)} {{")
@@ -75,8 +90,11 @@ def graph_to_dot(graph) -> str:
 
     emit(None, 1)
     kinds = {n.id: n.kind for n in graph.nodes}
+    flags = {n.id: n.flag for n in graph.nodes}
     for a, b in graph.edges:
-        dashed = ' [style=dashed, color="#999999"]' if kinds.get(b) == "loop-input" else ""
-        out.append(f"  {quote(a)} -> {quote(b)}{dashed};")
+        style = ' [style=dashed, color="#999999"]' if kinds.get(b) == "loop-input" else ""
+        if flags.get(a) and flags.get(b) and flags.get(b) != "nan-adjoint":
+            style = ' [color="#d7191c", penwidth=2]'
+        out.append(f"  {quote(a)} -> {quote(b)}{style};")
     out.append("}")
     return "\n".join(out)

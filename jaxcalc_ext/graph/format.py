@@ -3,11 +3,15 @@
 >>> format_value(0.90514825)
 '0.9051'
 >>> format_value([[1.0, 2.0], [3.0, 4.0]])
-'f64[2,2] mean 2.5, |max| 4'
+'[[1, 2], [3, 4]]'
+>>> format_value(np.arange(12.0))
+'f64[12] mean 5.5, |max| 11'
 """
 from __future__ import annotations
 
 import numpy as np
+
+SMALL_ARRAY = 6   # arrays up to this size are written out in full
 
 _SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf16", "int32": "i32",
           "int64": "i64", "bool": "bool", "complex64": "c64", "complex128": "c128", "uint32": "u32",
@@ -53,9 +57,92 @@ def format_value(value) -> str:
     head = f"{short_dtype(a.dtype)}[{','.join(map(str, a.shape))}]"
     if a.size == 0:
         return head
+    if a.size <= SMALL_ARRAY:
+        return _array_text(a)
+    if a.dtype == np.bool_:
+        return f"{head} {int(a.sum())} True"
     if np.issubdtype(a.dtype, np.number):
         return f"{head} mean {float(np.mean(a)):.4g}, |max| {float(np.max(np.abs(a))):.4g}"
     return head
+
+
+def _array_text(a: np.ndarray) -> str:
+    """A small array written out: [[1, 2], [3, 4]], [True, False], [0.5, -1.25]."""
+    if a.dtype == np.bool_:
+        fmt = lambda x: str(bool(x))
+    elif np.issubdtype(a.dtype, np.integer):
+        fmt = lambda x: str(int(x))
+    elif np.issubdtype(a.dtype, np.complexfloating):
+        fmt = lambda x: f"{complex(x):.3g}"
+    else:
+        fmt = lambda x: f"{float(x):.4g}"
+
+    def nest(x):
+        return "[" + ", ".join(nest(y) for y in x) + "]" if x.ndim else fmt(x)
+    return nest(a)
+
+
+# Params that only say how, not what: left out of node labels.
+QUIET_PARAMS = ("name", "accuracy", "out_sharding", "sharding", "donated_invars", "inline",
+                "keep_unused", "ctx_mesh", "compiler_options_kvs", "in_shardings", "out_shardings",
+                "in_layouts", "out_layouts", "resource_env", "debug_info", "symbolic_zeros",
+                "num_consts", "jvp_jaxpr_fun", "precision", "preferred_element_type",
+                "_split_transpose", "unroll", "linear", "jaxpr", "branches", "weak_type",
+                "dimension_numbers", "algorithm", "transpose_algorithm", "sharding", "copy_p",
+                "broadcast_dimensions", "indices_are_sorted", "unique_indices", "mode", "fill_value",
+                "update_jaxpr", "update_consts")
+
+
+def operation_label(eqn) -> tuple[str, str]:
+    """(label, detail) for a node: the primitive and the params that teach something.
+
+    A contraction is written as what it computes: ``@`` for a matrix product, else an
+    einsum string (``bij,bjk->bik``); a cast as ``to f32``.
+    """
+    name = eqn.primitive.name
+    params = eqn.params
+    if name == "dot_general":
+        spec = einsum_spec(params["dimension_numbers"], len(eqn.invars[0].aval.shape),
+                           len(eqn.invars[1].aval.shape))
+        if spec in PLAIN_MATMULS:
+            return "@", ""
+        return ("outer", "") if spec == "a,b->ab" else ("einsum", spec)
+    if name == "convert_element_type":
+        return "convert", f"to {short_dtype(params['new_dtype'])}"
+    return name, format_params(params)
+
+
+PLAIN_MATMULS = {"ab,b->a", "a,ab->b", "ab,bc->ac", "a,a->", "abc,acd->abd"}
+
+
+def einsum_spec(dimension_numbers, lhs_ndim: int, rhs_ndim: int) -> str:
+    """``dot_general``'s dimension numbers as an einsum string: (((1,), (0,)), ((), ())) -> ab,bc->ac.
+
+    >>> einsum_spec((((2,), (1,)), ((0,), (0,))), 3, 3)
+    'abc,acd->abd'
+    """
+    (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    lhs = [""] * lhs_ndim
+    rhs = [""] * rhs_ndim
+    for i, j in zip(lhs_batch, rhs_batch):
+        lhs[i] = rhs[j] = next(letters)
+    free_lhs = []
+    for i in range(lhs_ndim):
+        if i in lhs_contract:
+            lhs[i] = lhs[i] or next(letters)
+        elif not lhs[i]:
+            lhs[i] = next(letters)
+            free_lhs.append(lhs[i])
+    for i, j in zip(lhs_contract, rhs_contract):
+        rhs[j] = lhs[i]
+    free_rhs = []
+    for j in range(rhs_ndim):
+        if not rhs[j]:
+            rhs[j] = next(letters)
+            free_rhs.append(rhs[j])
+    out = [lhs[i] for i in lhs_batch] + free_lhs + free_rhs
+    return f"{''.join(lhs)},{''.join(rhs)}->{''.join(out)}"
 
 
 def format_params(params: dict, limit: int = 40) -> str:
@@ -64,12 +151,7 @@ def format_params(params: dict, limit: int = 40) -> str:
 
     parts = []
     for k, v in params.items():
-        if v is None or isinstance(v, (jcore.Jaxpr, jcore.ClosedJaxpr)) or callable(v) or k in (
-                "name", "accuracy", "out_sharding", "sharding", "donated_invars", "inline",
-                "keep_unused", "ctx_mesh", "compiler_options_kvs", "in_shardings", "out_shardings",
-                "in_layouts", "out_layouts", "resource_env", "debug_info", "symbolic_zeros",
-                "num_consts", "jvp_jaxpr_fun", "precision", "preferred_element_type",
-                "_split_transpose", "unroll", "linear", "jaxpr", "branches", "weak_type"):
+        if v is None or isinstance(v, (jcore.Jaxpr, jcore.ClosedJaxpr)) or callable(v) or k in QUIET_PARAMS:
             continue
         if isinstance(v, (tuple, list)) and any(isinstance(x, (jcore.Jaxpr, jcore.ClosedJaxpr)) for x in v):
             continue

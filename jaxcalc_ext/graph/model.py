@@ -30,6 +30,9 @@ class Node:
     phase: str = "forward"     # forward | backward (transposed equations of grad/vjp)
     cluster: str | None = None
     repeat: int = 1            # a rolled run of identical sub-graphs
+    flag: str = ""             # nan-forward | nan-adjoint | nan-path: where a NaN was born, and its way out
+    ops: int = 0               # operations inside a collapsed group
+    group_kind: str = ""       # for a collapsed group: function, layer, activation, repeat, ...
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Cluster:
     id: str
     label: str
     parent: str | None = None
+    kind: str = ""
 
 
 @dataclass
@@ -53,6 +57,41 @@ class ComputationGraph:
     stats: dict = field(default_factory=dict)
     _svg: str | None = field(default=None, repr=False)
     notes: list = field(default_factory=list)   # one-line remarks shown with the graph
+    full: Any = field(default=None, repr=False)   # the FullGraph this is a view of (view.py)
+    open_groups: frozenset = frozenset()
+
+    def groups(self) -> dict[str, str]:
+        """Every group of the full graph, id -> label ('layer_norm', 'params[0–11] × 12')."""
+        if self.full is None:
+            return {}
+        return {gid: g.label + (f" × {g.repeat}" if g.repeat > 1 else "")
+                for gid, g in self.full.hierarchy.groups.items()}
+
+    def _group_ids(self, names) -> set[str]:
+        from ..errors import JaxCalcError
+
+        if self.full is None:
+            raise JaxCalcError("this graph has no hierarchy to open or close")
+        labels = self.groups()
+        ids = set()
+        for name in names:
+            found = {gid for gid, label in labels.items() if name in (gid, label, label.split(" × ")[0])}
+            if not found:
+                close = sorted({lab for lab in labels.values() if name.lower() in lab.lower()})[:3]
+                hint = f"; groups with that in their name: {', '.join(close)}" if close else ""
+                raise JaxCalcError(f"no group named {name!r}{hint} (g.groups() lists them)")
+            ids |= found
+        return ids
+
+    def expand(self, *names: str) -> "ComputationGraph":
+        """The same graph with the named groups (and the groups around them) open."""
+        ids = self._group_ids(names)
+        around = {a for g in ids for a in self.full.hierarchy.ancestors(g)}
+        return self.full.view(set(self.open_groups) | ids | around)
+
+    def collapse(self, *names: str) -> "ComputationGraph":
+        """The same graph with the named groups closed."""
+        return self.full.view(set(self.open_groups) - self._group_ids(names))
 
     def node(self, label: str) -> Node:
         """The first node with this label (handy in tests and notebooks)."""
@@ -165,7 +204,7 @@ class ComputationGraph:
         return "\n".join([repr(self)] + table + ["# draw it: g.save('graph.svg') (or .png, .pdf, .dot)"])
 
     def __repr__(self) -> str:
-        ops = sum(n.kind == "op" for n in self.nodes)
+        ops = sum(n.kind == "op" for n in self.nodes) + sum(n.ops for n in self.nodes if n.kind == "group")
         what = " with values" * self.values + " and adjoints" * self.adjoints
         notes = "".join(f"\n# {note}" for note in self.notes)
         return f"ComputationGraph({self.title or 'f'}: {ops} operations, {len(self.nodes)} nodes{what}){notes}"

@@ -1,0 +1,262 @@
+"""The hierarchy of a computation graph, and the views of it that fit a budget of nodes.
+
+Every box that can be drawn (an input, an operation, a literal, an output) is an *atom* with a
+stable id. Atoms sit in nested *groups*: the user's named scopes and functions, jit and
+custom-derivative calls, library activations (folded), source lines, the forward and backward
+sweeps of a gradient, layers found by which parameters they read, runs of identical layers
+(``× 12``), and plain blocks when nothing else splits a long sequence. A *view* is the set of
+open groups: a closed group is drawn as one node carrying its operation count. Views are cheap
+(no tracing, no evaluation), so the static picture and the browser explorer share them.
+
+>>> h = Hierarchy()
+>>> g = h.add_group("layer", "layer", None)
+>>> for atom in ("a", "b", "c"):
+...     h.place(atom, g)
+>>> h.place("d", None)
+>>> sorted(h.visible(open_groups=set()))
+['d', 'g0']
+>>> sorted(h.visible(open_groups={"g0"}))
+['a', 'b', 'c', 'd']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Groups of these kinds stay closed unless the user opens them (fold=False opens them too).
+FOLDED_KINDS = ("activation",)
+# A group is split into blocks when it holds more items than this.
+MAX_FANOUT = 24
+# Runs of at least this many identical sibling groups are rolled into one "× N" group.
+MIN_REPEAT = 3
+
+
+@dataclass
+class Group:
+    id: str
+    label: str
+    kind: str                 # call | scope | function | activation | line | phase | layer | repeat | block | loop
+    parent: str | None
+    items: list[str] = field(default_factory=list)
+    repeat: int = 1
+
+
+@dataclass
+class Hierarchy:
+    """Groups, and each atom's place in them (``None``: the top level)."""
+
+    groups: dict[str, Group] = field(default_factory=dict)
+    top: list[str] = field(default_factory=list)
+    parent: dict[str, str | None] = field(default_factory=dict)   # atom or group -> group
+
+    def add_group(self, label: str, kind: str, parent: str | None) -> str:
+        gid = f"g{len(self.groups)}"
+        while gid in self.groups:
+            gid += "_"
+        self.groups[gid] = Group(gid, label, kind, parent)
+        self._append(gid, parent)
+        return gid
+
+    def place(self, item: str, group: str | None) -> None:
+        self._append(item, group)
+
+    def _append(self, item: str, group: str | None) -> None:
+        self.parent[item] = group
+        (self.top if group is None else self.groups[group].items).append(item)
+
+    def items(self, group: str | None) -> list[str]:
+        return self.top if group is None else self.groups[group].items
+
+    def ancestors(self, item: str) -> list[str]:
+        """Groups containing ``item``, innermost first."""
+        out = []
+        group = self.parent.get(item)
+        while group is not None:
+            out.append(group)
+            group = self.groups[group].parent
+        return out
+
+    def level(self, group: str) -> int:
+        return len(self.ancestors(group))
+
+    def atoms(self, group: str | None) -> list[str]:
+        """Every atom under ``group``, in order."""
+        out = []
+        for item in self.items(group):
+            out.extend(self.atoms(item) if item in self.groups else [item])
+        return out
+
+    # -- views -----------------------------------------------------------------------------
+    def representative(self, atom: str, open_groups: set[str]) -> str:
+        """The visible node standing for ``atom``: itself, or its outermost closed group."""
+        rep = atom
+        for group in self.ancestors(atom):
+            if group not in open_groups:
+                rep = group
+        return rep
+
+    def visible(self, open_groups: set[str]) -> list[str]:
+        """Visible items in drawing order: atoms under open groups and closed groups."""
+        out: list[str] = []
+
+        def walk(group):
+            for item in self.items(group):
+                if item in self.groups and item in open_groups:
+                    walk(item)
+                else:
+                    out.append(item)
+        walk(None)
+        return out
+
+    def count(self, open_groups: set[str]) -> int:
+        return len(self.visible(open_groups))
+
+    def opened_to_fit(self, budget: int, depth: int | None = None, fold: bool = True,
+                      must_show: set[str] = frozenset()) -> set[str]:
+        """Open groups, outermost first, while the view stays within ``budget`` nodes.
+
+        Everything opens if it fits. Otherwise levels open whole, outermost first, while they
+        fit; runs (``× N``) open only when all they hold fits.
+        ``depth`` caps how many levels open; ``must_show`` atoms (a NaN's origin) are always
+        made visible.
+        """
+        openable = lambda g: (not fold or self.groups[g].kind not in FOLDED_KINDS) and \
+            (depth is None or self.level(g) < depth)
+        everything = {g for g in self.groups if openable(g)}
+        if self.count(everything) <= budget:
+            return everything | self._forced(must_show)
+        opened: set[str] = self._forced(must_show)
+        count = self.count(opened)
+        frontier = [g for g in self.visible(opened) if g in self.groups]
+        while frontier:
+            candidates = [g for g in frontier if openable(g)]
+            plain = [g for g in candidates if self.groups[g].kind != "repeat"]
+            if count + sum(self._open_cost(g, opened, everything) for g in plain) > budget:
+                break   # a level opens whole or not at all: a view is as deep everywhere
+            next_frontier: list[str] = []
+            for g in candidates:
+                cost = self._open_cost(g, opened, everything)
+                if count + cost > budget:
+                    continue
+                if self.groups[g].kind == "repeat":   # a run opens whole, or stays rolled
+                    opened |= {s for s in everything if g in self.ancestors(s)} | {g}
+                else:
+                    opened.add(g)
+                    next_frontier.extend(i for i in self.items(g) if i in self.groups and i not in opened)
+                count += cost
+            frontier = next_frontier
+        return opened
+
+    def _open_cost(self, group: str, opened: set[str], everything: set[str]) -> int:
+        if self.groups[group].kind == "repeat":
+            subtree = {s for s in everything if group in self.ancestors(s)} | {group}
+            return self.count(opened | subtree) - self.count(opened)
+        return len(self.items(group)) - 1
+
+    def _forced(self, atoms: set[str]) -> set[str]:
+        return {g for a in atoms if a in self.parent for g in self.ancestors(a)}
+
+    # -- shaping ---------------------------------------------------------------------------
+    def dissolve_trivial(self) -> None:
+        """Drop groups holding fewer than two items, and a group that is its parent's only item."""
+        changed = True
+        while changed:
+            changed = False
+            for gid in list(self.groups):
+                group = self.groups[gid]
+                siblings = self.items(group.parent)
+                if len(group.items) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):
+                    self._dissolve(gid)
+                    changed = True
+
+    def _dissolve(self, gid: str) -> None:
+        group = self.groups.pop(gid)
+        siblings = self.items(group.parent)
+        at = siblings.index(gid)
+        siblings[at:at + 1] = group.items
+        for item in group.items:
+            self.parent[item] = group.parent
+            if item in self.groups:
+                self.groups[item].parent = group.parent
+        self.parent.pop(gid, None)
+
+    def wrap(self, parent: str | None, members: list[str], label: str, kind: str, repeat: int = 1) -> str:
+        """Put consecutive ``members`` of ``parent`` into a new group in their place."""
+        siblings = self.items(parent)
+        at = siblings.index(members[0])
+        gid = f"g{len(self.groups)}"
+        while gid in self.groups:
+            gid += "_"
+        self.groups[gid] = Group(gid, label, kind, parent, list(members), repeat)
+        self.parent[gid] = parent
+        siblings[at:at + len(members)] = [gid]
+        for item in members:
+            self.parent[item] = gid
+            if item in self.groups:
+                self.groups[item].parent = gid
+        return gid
+
+    def signature(self, item: str, labels: dict[str, str]) -> tuple:
+        """What a group computes, for telling identical layers apart: its operations in order."""
+        if item not in self.groups:
+            return (labels.get(item, item),)
+        return tuple(labels.get(a, "") for a in self.atoms(item) if a.startswith("n") and "l" not in a)
+
+    def roll_repeats(self, labels: dict[str, str]) -> None:
+        """Runs of identical sibling groups (same kind, same operations) become one ``× N`` group."""
+        for parent in [None] + list(self.groups):
+            if parent is not None and parent not in self.groups:
+                continue
+            items = self.items(parent)
+            i = 0
+            while i < len(items):
+                if items[i] not in self.groups or self.groups[items[i]].kind in ("repeat", "activation", "line"):
+                    i += 1
+                    continue
+                sig = (self.groups[items[i]].kind, self.signature(items[i], labels))
+                j = i + 1
+                while j < len(items) and items[j] in self.groups and \
+                        (self.groups[items[j]].kind, self.signature(items[j], labels)) == sig:
+                    j += 1
+                if j - i >= MIN_REPEAT:
+                    run = items[i:j]
+                    label = _run_label([self.groups[g].label for g in run])
+                    self.wrap(parent, run, label, "repeat", repeat=len(run))
+                    items = self.items(parent)
+                i += 1
+
+    def split_long(self, labels: dict[str, str], fanout: int = MAX_FANOUT, only_top: bool = False) -> None:
+        """Groups (and the top level) with more than ``fanout`` items are cut into blocks."""
+        for parent in [None] + ([] if only_top else list(self.groups)):
+            if parent is not None and parent not in self.groups:
+                continue
+            while len(self.items(parent)) > fanout:
+                items = list(self.items(parent))
+                size = max(2, -(-len(items) // fanout))
+                for start in range(0, len(items), size):
+                    chunk = items[start:start + size]
+                    if len(chunk) > 1:
+                        ops = [labels[a] for c in chunk for a in (self.atoms(c) if c in self.groups else [c])
+                               if a in labels]
+                        self.wrap(parent, chunk, _block_label(ops), "block")
+
+
+def _run_label(labels: list[str]) -> str:
+    first, last = labels[0], labels[-1]
+    if first == last:
+        return first
+    a, b = re.findall(r"\d+", first), re.findall(r"\d+", last)
+    if a and b and re.sub(r"\d+", "#", first) == re.sub(r"\d+", "#", last):
+        # params[0] ... params[11] -> params[0–11]
+        for x, y in zip(a, b):
+            if x != y:
+                return first.replace(x, f"{x}–{y}", 1)
+    return f"{first} … {last}"
+
+
+def _block_label(ops: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for op in ops:
+        counts[op] = counts.get(op, 0) + 1
+    top = sorted(counts, key=lambda k: -counts[k])[:3]
+    return ", ".join(top) + (" …" if len(counts) > 3 else "")

@@ -1,0 +1,182 @@
+"""Arrange a flat list of drawn steps into a :class:`Hierarchy`: the user's structure first.
+
+In order: the forward and backward sweeps of a gradient; each step's scope (named scopes, the
+user's functions, calls, activations, source lines), as runs of consecutive steps; layers found
+by which parameter group (``params[3]``) they read; inputs beside the layer that first reads
+them and outputs beside the layer that makes them; runs of identical layers rolled into one
+``× N`` group; long sequences cut into blocks. No JAX here: steps come as plain records.
+
+>>> steps = [Step("n0", [], False), Step("n1", [], False)]
+>>> h = organise(steps, inputs=[("in0", "x")], outputs=[("out0", "n1")], edges=[("in0", "n0"), ("n0", "n1"), ("n1", "out0")], labels={"n0": "sin", "n1": "cos"})
+>>> h.top
+['in0', 'n0', 'n1', 'out0']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .hierarchy import Hierarchy
+
+# Kinds of group an input may sit in, beside the operations that read it.
+HOME_KINDS = ("layer", "function", "call", "scope")
+PHASE_LABELS = {"forward": "forward sweep", "backward": "backward sweep (transposed)"}
+
+
+@dataclass
+class Step:
+    id: str
+    scope: list            # scopes.Level, outermost first
+    backward: bool
+    attached: list = field(default_factory=list)   # atoms drawn with the step (its literals)
+    loops: list = field(default_factory=list)      # (label, [atom ids]) of loop bodies and branches
+
+
+def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tuple[str, str | None]],
+             edges: list[tuple[str, str]], labels: dict[str, str], consts: list[str] = ()) -> Hierarchy:
+    """The hierarchy of a graph; see the module docstring."""
+    h = Hierarchy()
+    two_phases = any(s.backward for s in steps) and not all(s.backward for s in steps)
+    stack: list[tuple[tuple, str, int]] = []       # (level key, group id, last line)
+    for step in steps:
+        path = list(step.scope)
+        if two_phases:
+            phase = "backward" if step.backward else "forward"
+            path = [_phase_level(phase)] + path
+        depth = 0
+        while depth < len(stack) and depth < len(path) and stack[depth][0] == path[depth].key \
+                and not _new_call(path[depth], stack[depth][2], step.backward):
+            stack[depth] = (stack[depth][0], stack[depth][1], path[depth].line)
+            depth += 1
+        del stack[depth:]
+        for level in path[depth:]:
+            gid = h.add_group(level.label, level.kind, stack[-1][1] if stack else None)
+            stack.append((level.key, gid, level.line))
+        home = stack[-1][1] if stack else None
+        h.place(step.id, home)
+        for atom in step.attached:
+            h.place(atom, home)
+        for label, atoms in step.loops:
+            loop = h.add_group(label, "loop", home)
+            for atom in atoms:
+                h.place(atom, loop)
+    h.dissolve_trivial()
+
+    layer_of_input = _layer_keys(inputs)
+    readers: dict[str, set[str]] = {}
+    for a, b in edges:
+        if a in layer_of_input:
+            readers.setdefault(b, set()).add(layer_of_input[a])
+    if len(set(layer_of_input.values())) >= 2:
+        for parent in [None] + list(h.groups):
+            if parent is None or parent in h.groups:
+                _split_by_layer(h, parent, readers)
+
+    first_reader = {}
+    for a, b in edges:
+        first_reader.setdefault(a, b)
+    for atom, _name in inputs:
+        h.place(atom, _home(h, first_reader.get(atom)))
+    for atom in consts:
+        h.place(atom, _home(h, first_reader.get(atom)))
+    for atom, producer in outputs:
+        h.place(atom, _home(h, producer))
+    _move_to_front(h, [a for a, _ in inputs] + list(consts))
+    h.dissolve_trivial()
+    _name_known_lines(h, labels)
+    h.roll_repeats(labels)
+    h.split_long(labels)
+    return h
+
+
+def _looks_like_layer_norm(ops: list[str]) -> bool:
+    """(x - mean(x)) / sqrt(var(x) + eps), as people write it."""
+    reductions = sum(op in ("reduce_sum", "mean") for op in ops) + 2 * sum(op == "var" for op in ops)
+    return reductions >= 2 and any(op in ("sqrt", "rsqrt") for op in ops) and "sub" in ops
+
+
+def _name_known_lines(h: Hierarchy, labels: dict[str, str]) -> None:
+    """A source line that computes a layer norm is called one, in both sweeps."""
+    norm_lines = set()
+    for g in h.groups.values():
+        if g.kind == "line" and _looks_like_layer_norm([labels.get(a, "") for a in h.atoms(g.id)]):
+            norm_lines.add(g.label)
+    for g in h.groups.values():
+        if g.kind == "line" and g.label in norm_lines:
+            g.label = f"layer norm: {g.label}"
+
+
+def _phase_level(phase: str):
+    from .scopes import Level
+
+    return Level(("phase", phase), PHASE_LABELS[phase], "phase")
+
+
+def _new_call(level, last_line: int, backward: bool) -> bool:
+    """A function called again from the same line (a loop): its lines start over."""
+    if level.kind != "function":
+        return False
+    return level.line > last_line if backward else level.line < last_line
+
+
+def _layer_keys(inputs: list[tuple[str, str]]) -> dict[str, str]:
+    """Input atom -> its parameter group (``params[3]`` for ``params[3][0]``), for pytrees of
+    parameters with at least two groups; plain array arguments get none."""
+    prefix = {atom: re.sub(r"(\[[^\[\]]*\]|\.\w+)$", "", name) for atom, name in inputs}
+    sizes: dict[str, int] = {}
+    for p in prefix.values():
+        sizes[p] = sizes.get(p, 0) + 1
+    keys = {}
+    for atom, name in inputs:
+        p = prefix[atom]
+        if p != name and ("[" in p or "." in p):
+            keys[atom] = p                       # params[3][0] -> params[3]
+        elif p != name and sizes[p] >= 2 and re.search(r"\[\d+\]$", name):
+            keys[atom] = name                    # a list of arrays: each is its own group
+    return keys
+
+
+def _split_by_layer(h: Hierarchy, parent: str | None, readers: dict[str, set[str]]) -> None:
+    items = list(h.items(parent))
+    reads = [_reads(h, item, readers) for item in items]
+    if not reads or len(set().union(*reads)) < 2:
+        return
+    segments: list[list] = []     # [parameter group, members]
+    for item, keys in zip(items, reads):
+        key = segments[-1][0] if segments else None
+        if not segments:
+            segments.append([min(keys) if keys else None, [item]])
+        elif keys and key is None:
+            segments[-1][0] = min(keys)
+            segments[-1][1].append(item)
+        elif keys and key not in keys:
+            segments.append([min(keys), [item]])
+        else:
+            segments[-1][1].append(item)
+    if len(segments) < 2:
+        return
+    for key, members in segments:
+        if len(members) >= 2:
+            h.wrap(parent, members, key or "layer", "layer")
+
+
+def _reads(h: Hierarchy, item: str, readers: dict[str, set[str]]) -> set[str]:
+    atoms = h.atoms(item) if item in h.groups else [item]
+    out: set[str] = set()
+    for atom in atoms:
+        out |= readers.get(atom, set())
+    return out
+
+
+def _home(h: Hierarchy, atom: str | None) -> str | None:
+    if atom is None or atom not in h.parent:
+        return None
+    return next((g for g in h.ancestors(atom) if h.groups[g].kind in HOME_KINDS), None)
+
+
+def _move_to_front(h: Hierarchy, atoms: list[str]) -> None:
+    """Inputs first within their group, so they are drawn where the layer starts."""
+    for atom in reversed(atoms):
+        items = h.items(h.parent[atom])
+        items.remove(atom)
+        items.insert(0, atom)

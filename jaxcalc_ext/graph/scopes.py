@@ -1,0 +1,124 @@
+"""Where each equation came from: the user's own structure, read from its source info.
+
+JAX keeps, for every equation, the Python traceback that created it and the ``named_scope``
+stack (``name_stack``); transposed equations of a gradient keep the traceback of the forward
+equation they transpose. From these we read, outermost first:
+
+- the ``jax.named_scope`` scopes (flax modules push theirs);
+- the user's own functions (``block``, ``layer_norm``), found as frames in files outside
+  site-packages, the standard library and this package;
+- a library activation the equation belongs to (``jax.nn.gelu``, ``softmax``, ``standardize``),
+  which becomes a folded node;
+- for the innermost user function, the source line, so one line of code can be one box.
+
+>>> import jax, jax.numpy as jnp
+>>> def layer(x):
+...     return jax.nn.gelu(x) + 1.0
+>>> eqns = jax.make_jaxpr(layer)(1.0).jaxpr.eqns
+>>> [level.label for level in equation_scope(eqns[2])][-1]
+'gelu'
+"""
+from __future__ import annotations
+
+import functools
+import linecache
+import os
+import sysconfig
+from dataclasses import dataclass
+
+# Library functions drawn as one named node, keyed by (file suffix, function name).
+ACTIVATION_FILES = ("jax/_src/nn/functions.py", "jax/_src/ops/special.py", "jax/_src/numpy/lax_numpy.py")
+ACTIVATIONS = {
+    "gelu": "gelu", "silu": "silu", "swish": "silu", "softmax": "softmax", "log_softmax": "log_softmax",
+    "standardize": "layer norm", "logsumexp": "logsumexp", "relu": "relu", "relu6": "relu6",
+    "sigmoid": "sigmoid", "softplus": "softplus", "log_sigmoid": "log_sigmoid", "elu": "elu",
+    "leaky_relu": "leaky_relu", "celu": "celu", "selu": "selu", "glu": "glu", "hard_tanh": "hard_tanh",
+    "mish": "mish", "squareplus": "squareplus", "hard_sigmoid": "hard_sigmoid", "hard_silu": "hard_silu",
+    "dot_product_attention": "attention", "one_hot": "one_hot", "where": "where", "clip": "clip",
+}
+SOURCE_LABEL_CHARS = 32
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of an equation's origin. ``key`` tells instances apart (a function called
+    from two lines is two keys); ``line`` is where, inside it, the equation was made."""
+
+    key: tuple
+    label: str
+    kind: str          # scope | function | activation | line
+    line: int = 0
+
+
+@functools.lru_cache(maxsize=1)
+def _library_roots() -> tuple[str, ...]:
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    roots.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this package
+    return tuple(sorted(os.path.abspath(r) + os.sep for r in roots))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_user_file(file_name: str) -> bool:
+    if file_name.startswith("<frozen") or "site-packages" in file_name or "dist-packages" in file_name:
+        return False
+    if file_name.startswith("<"):
+        return True  # <ipython-input-...>, <string>: code the user typed
+    path = os.path.abspath(file_name)
+    return not path.startswith(_library_roots())
+
+
+@functools.lru_cache(maxsize=4096)
+def _activation(file_name: str, function_name: str) -> str | None:
+    if any(file_name.endswith(suffix) for suffix in ACTIVATION_FILES):
+        return ACTIVATIONS.get(function_name)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def source_text(file_name: str, line: int) -> str:
+    """The source line, stripped and shortened for a cluster label ('' when unknown)."""
+    text = linecache.getline(file_name, line).strip()
+    if "#" in text:
+        text = text.split("#")[0].rstrip()
+    return text if len(text) <= SOURCE_LABEL_CHARS else text[:SOURCE_LABEL_CHARS - 1] + "…"
+
+
+def _named_scopes(eqn) -> list[str]:
+    stack = getattr(eqn.source_info, "name_stack", None)
+    scopes = []
+    for entry in getattr(stack, "stack", ()):
+        name = getattr(entry, "name", None)  # Scope entries; Transform entries (jvp, transpose) have none
+        if type(entry).__name__ == "Scope" and name:
+            scopes.append(str(name))
+    return scopes
+
+
+def equation_scope(eqn) -> list[Level]:
+    """The levels an equation belongs to, outermost first (see the module docstring)."""
+    levels = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
+    traceback = eqn.source_info.traceback
+    frames = list(reversed(traceback.frames)) if traceback is not None else []
+    caller: tuple | None = None
+    last_user = None
+    for frame in frames:
+        name = _activation(frame.file_name, frame.function_name)
+        if name is not None:
+            levels = _with_line(levels, last_user)
+            return levels + [Level(("activation", name, caller), name, "activation", frame.line_num)]
+        if _is_user_file(frame.file_name):
+            function = frame.function_name.split(".")[-1]
+            if function not in ("<module>", "<lambda>", "<listcomp>", "<genexpr>", "<dictcomp>"):
+                levels.append(Level(("function", frame.file_name, function, caller), function, "function",
+                                    frame.line_num))
+            caller = (frame.file_name, frame.line_num)
+            last_user = frame
+    return _with_line(levels, last_user)
+
+
+def _with_line(levels: list[Level], frame) -> list[Level]:
+    if frame is None:
+        return levels
+    text = source_text(frame.file_name, frame.line_num)
+    if text:
+        levels.append(Level(("line", frame.file_name, frame.line_num), text, "line", frame.line_num))
+    return levels
