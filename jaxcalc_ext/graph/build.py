@@ -26,7 +26,7 @@ from .format import format_aval, format_literal, operation_label
 from .model import ComputationGraph, Node
 from .organise import Step as OrganisedStep
 from .organise import organise
-from .scopes import Level, equation_scope
+from .scopes import Level, equation_scope, place_named_scopes
 from .view import FullGraph, NanOrigin
 
 # Library wrappers drawn as one node under their own name when ``fold`` is on (so are calls
@@ -57,6 +57,7 @@ class _Step:
     identity: bool = False
     bodies: list = field(default_factory=list)  # (name, jaxpr) of loops and branches, drawn as structure
     scope: list = field(default_factory=list)   # Levels, outermost first (see scopes.py)
+    flops: int = 0
 
 
 def _bind(eqn) -> Callable[..., list]:
@@ -148,14 +149,27 @@ class _Flattener:
             bodies = labelled_sub_jaxprs(eqn.params) if body is None else []
             self.steps.append(_Step(label, detail, ins, outs, None, is_backward(eqn), run,
                                     [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn),
-                                    bodies=bodies, scope=prefix + scope))
+                                    bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body)))
         return [read(a) for a in jaxpr.outvars]
+
+
+def _flops(eqn, body=None) -> int:
+    """Floating-point operations of an equation, from its shapes: 2·m·n·k for a contraction,
+    one per output element otherwise (a call: the sum over its body)."""
+    if body is not None:
+        return sum(_flops(e, call_body(e.params, len(e.invars))) for e in body.jaxpr.eqns)
+    size = sum(int(np.prod(getattr(v.aval, "shape", ()))) for v in eqn.outvars)
+    if eqn.primitive.name == "dot_general":
+        (contract, _), _ = eqn.params["dimension_numbers"]
+        shape = eqn.invars[0].aval.shape
+        return 2 * size * int(np.prod([shape[d] for d in contract]))
+    return size
 
 
 def _relative_scopes(eqns) -> list[list[Level]]:
     """Each equation's scope without the levels every equation here shares (the function
     being drawn, or the body of a call)."""
-    scopes = [equation_scope(e) for e in eqns]
+    scopes = place_named_scopes([equation_scope(e) for e in eqns])
     if not scopes:
         return scopes
     common = 0
@@ -321,13 +335,14 @@ def _short(value) -> str:
 
 
 DEFAULT_MAX_NODES = 60   # a view that fits a notebook's width at a legible font
+FIT_WIDTH_PT = 760       # about 1000 CSS pixels: a notebook's width
 
 
 def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: bool = False,
                       cotangent: Any = None, depth: int | None = None, fold: bool = True,
                       max_nodes: int | None = DEFAULT_MAX_NODES, show_identity: bool = False,
                       keep_dead: bool = False, rankdir: str = "auto", title: str | None = None,
-                      nan: bool = False) -> ComputationGraph:
+                      nan: bool = False, fit_width: bool = True) -> ComputationGraph:
     """The computation graph of ``f(*args)``, optionally annotated, collapsed to fit.
 
     ``values``: each node's forward value. ``adjoints``: each node's d(output)/d(node) from the
@@ -339,6 +354,7 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     ``fold=False`` opens library activations (gelu, softmax) too. ``nan=True`` finds where a
     NaN or Inf was first made, forward and in the adjoints, and marks its way to the output.
     ``g.expand('layer_norm')`` and ``g.collapse(...)`` give other views of the same graph.
+    ``fit_width``: close more groups while the drawing is wider than a notebook (about 1000 px).
     """
     if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
         raise JaxCalcError(f"rankdir must be LR or TB, got {rankdir!r}")
@@ -352,7 +368,28 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     full = build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotangent, fold,
                             show_identity, keep_dead, rankdir, name, nan)
     must_show = {a for a in (full.nan.forward, full.nan.adjoint) if a} if full.nan else set()
-    return full.default_view(max_nodes, depth, fold, must_show)
+    graph = full.default_view(max_nodes, depth, fold, must_show)
+    if fit_width and max_nodes is not None:
+        graph = _fitted_to_width(full, graph, max_nodes, depth, fold, must_show)
+    return graph
+
+
+def _fitted_to_width(full, graph, budget, depth, fold, must_show) -> ComputationGraph:
+    """Fewer open groups until the drawing is at most FIT_WIDTH_PT wide (laid out once per try;
+    the last layout is kept for display)."""
+    import re
+
+    for _ in range(4):
+        svg = graph.svg()
+        match = re.search(r'<svg width="([\d.]+)pt"', svg or "")
+        if match is None or float(match.group(1)) <= FIT_WIDTH_PT or budget <= 6:
+            return graph
+        budget = int(budget * 0.6)
+        smaller = full.default_view(budget, depth, fold, must_show)
+        if len(smaller.nodes) >= len(graph.nodes):
+            return graph
+        graph = smaller
+    return graph
 
 
 def _scalar_output(out_shape) -> bool:
@@ -454,7 +491,7 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
         first = shown_output(s)
         atoms[nid] = Node(nid, "op", s.label, s.detail, ", ".join(dict.fromkeys(s.avals)),
                           value=value_of.get(first), adjoint=adjoint_of.get(first),
-                          phase="backward" if s.backward else "forward")
+                          phase="backward" if s.backward else "forward", flops=s.flops)
         for k in s.outputs:
             producer[k] = nid
     for i, s in enumerate(steps):

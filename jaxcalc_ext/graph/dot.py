@@ -26,6 +26,10 @@ BACKWARD_FILL = "#c6dbef"
 FAST_LAYOUT_NODES = 150
 FAST_LAYOUT = "mclimit=0.1; nslimit=1; nslimit1=1; searchsize=5; splines=line;"
 ADJOINT_COLOR = "#b2182b"
+# A forward value read by the backward sweep (a residual): drawn light, and left out of the
+# ranking, so the two sweeps stack instead of being pulled sideways by dozens of long edges.
+RESIDUALS_DRAWN_MAX = 30   # larger views leave residual arrows out (the note says so)
+RESIDUAL_EDGE = ' [style=dashed, color="#bbbbbb", constraint=false]'
 
 
 def quote(text: str) -> str:
@@ -91,10 +95,19 @@ def graph_to_dot(graph) -> str:
     emit(None, 1)
     kinds = {n.id: n.kind for n in graph.nodes}
     flags = {n.id: n.flag for n in graph.nodes}
+    phases = {n.id: n.phase for n in graph.nodes if n.kind in ("op", "group")}
     for a, b in graph.edges:
         style = ' [style=dashed, color="#999999"]' if kinds.get(b) == "loop-input" else ""
         if flags.get(a) and flags.get(b) and flags.get(b) != "nan-adjoint":
             style = ' [color="#d7191c", penwidth=2]'
+        elif phases.get(a) == "forward" and phases.get(b) == "backward" and kinds.get(a) != "input":
+            if len(graph.nodes) > RESIDUALS_DRAWN_MAX:
+                continue
+            style = RESIDUAL_EDGE
         out.append(f"  {quote(a)} -> {quote(b)}{style};")
+    forward = [n.id for n in graph.nodes if n.phase == "forward" and n.kind in ("op", "group")]
+    backward = [n.id for n in graph.nodes if n.phase == "backward" and n.kind in ("op", "group")]
+    if forward and backward:   # the backward sweep below (after) the forward one
+        out.append(f"  {quote(forward[-1])} -> {quote(backward[0])} [style=invis, weight=4];")
     out.append("}")
     return "\n".join(out)

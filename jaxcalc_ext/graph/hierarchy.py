@@ -132,7 +132,15 @@ class Hierarchy:
             candidates = [g for g in frontier if openable(g)]
             plain = [g for g in candidates if self.groups[g].kind != "repeat"]
             if count + sum(self._open_cost(g, opened, everything) for g in plain) > budget:
-                break   # a level opens whole or not at all: a view is as deep everywhere
+                # A level opens whole, so a view is as deep everywhere; but a view using less
+                # than a quarter of its budget opens what fits of the next level, cheapest first.
+                if count < budget // 4:
+                    for g in sorted(plain, key=lambda g: self._open_cost(g, opened, everything)):
+                        cost = self._open_cost(g, opened, everything)
+                        if count + cost <= budget:
+                            opened.add(g)
+                            count += cost
+                break
             next_frontier: list[str] = []
             for g in candidates:
                 cost = self._open_cost(g, opened, everything)
@@ -165,7 +173,8 @@ class Hierarchy:
             for gid in list(self.groups):
                 group = self.groups[gid]
                 siblings = self.items(group.parent)
-                if len(group.items) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):
+                solid = [i for i in group.items if not _is_literal(i)]
+                if len(solid) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):
                     self._dissolve(gid)
                     changed = True
 
@@ -239,6 +248,10 @@ class Hierarchy:
                         ops = [labels[a] for c in chunk for a in (self.atoms(c) if c in self.groups else [c])
                                if a in labels]
                         self.wrap(parent, chunk, _block_label(ops), "block")
+
+
+def _is_literal(item: str) -> bool:
+    return bool(re.fullmatch(r"n\d+l\d+|out\d+l", item))
 
 
 def _run_label(labels: list[str]) -> str:

@@ -33,6 +33,7 @@ class Node:
     flag: str = ""             # nan-forward | nan-adjoint | nan-path: where a NaN was born, and its way out
     ops: int = 0               # operations inside a collapsed group
     group_kind: str = ""       # for a collapsed group: function, layer, activation, repeat, ...
+    flops: int = 0             # floating-point operations, estimated from the shapes
 
 
 @dataclass

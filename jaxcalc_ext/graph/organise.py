@@ -20,6 +20,7 @@ from .hierarchy import Hierarchy
 
 # Kinds of group an input may sit in, beside the operations that read it.
 HOME_KINDS = ("layer", "function", "call", "scope")
+MIN_ITEMS_TO_SPLIT = 8
 PHASE_LABELS = {"forward": "forward sweep", "backward": "backward sweep (transposed)"}
 
 
@@ -67,9 +68,9 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
     for a, b in edges:
         if a in layer_of_input:
             readers.setdefault(b, set()).add(layer_of_input[a])
-    if len(set(layer_of_input.values())) >= 2:
-        for parent in [None] + list(h.groups):
-            if parent is None or parent in h.groups:
+    if len(set(layer_of_input.values())) >= 2:   # only where the program has no structure of its own
+        for parent in [None] + [g for g, group in h.groups.items() if group.kind == "phase"]:
+            if len(h.items(parent)) > MIN_ITEMS_TO_SPLIT:
                 _split_by_layer(h, parent, readers)
 
     first_reader = {}

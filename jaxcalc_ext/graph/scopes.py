@@ -94,7 +94,8 @@ def _named_scopes(eqn) -> list[str]:
 
 
 def equation_scope(eqn) -> list[Level]:
-    """The levels an equation belongs to, outermost first (see the module docstring)."""
+    """The levels an equation belongs to, outermost first (see the module docstring); named
+    scopes first (:func:`place_named_scopes` moves them inside the functions that open them)."""
     levels = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
     traceback = eqn.source_info.traceback
     frames = list(reversed(traceback.frames)) if traceback is not None else []
@@ -122,3 +123,38 @@ def _with_line(levels: list[Level], frame) -> list[Level]:
     if text:
         levels.append(Level(("line", frame.file_name, frame.line_num), text, "line", frame.line_num))
     return levels
+
+
+def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
+    """Move each named scope inside the functions all its equations share: a
+    ``with jax.named_scope("attention")`` written in ``block`` sits inside ``block``.
+
+    (JAX records the scope stack and the Python stack separately; a scope opened in a function
+    holds equations whose frames all pass through that function.)
+    """
+    frames_of = [[lv for lv in s if lv.kind != "scope"] for s in scopes]
+    named_of = [[lv for lv in s if lv.kind == "scope"] for s in scopes]
+    shared: dict[tuple, list[Level]] = {}    # scope -> the functions all its equations are in
+    for frames, named in zip(frames_of, named_of):
+        functions = []
+        for lv in frames:
+            if lv.kind != "function":
+                break
+            functions.append(lv)
+        for level in named:
+            prefix = shared.get(level.key, functions)
+            n = 0
+            while n < min(len(prefix), len(functions)) and prefix[n].key == functions[n].key:
+                n += 1
+            shared[level.key] = prefix[:n]
+    out = []
+    for frames, named in zip(frames_of, named_of):
+        at = [len(shared[level.key]) for level in named]
+        at = [max(at[:i + 1]) for i in range(len(at))]       # nested scopes never move outwards
+        path = []
+        for i, frame in enumerate(frames + [None]):
+            path.extend(level for level, where in zip(named, at) if where == i)
+            if frame is not None:
+                path.append(frame)
+        out.append(path)
+    return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .hierarchy import Hierarchy
+from .dot import RESIDUALS_DRAWN_MAX
 from .model import Cluster, ComputationGraph, Node
 
 # Views whose longest chain has at most this many nodes are drawn left to right (the textbook's
@@ -100,9 +101,15 @@ class FullGraph:
         graph.full, graph.open_groups = self, frozenset(open_groups)
         if self.nan is not None and self.nan.message:
             graph.notes.append(self.nan.message)
+        phase = {n.id: n.phase for n in nodes if n.kind in ("op", "group")}
+        residuals = sum(1 for a, b in edges if phase.get(a) == "forward" and phase.get(b) == "backward")
+        if residuals and len(nodes) > RESIDUALS_DRAWN_MAX:
+            graph.notes.append(f"{residuals} arrows from forward values to the backward sweep are not drawn "
+                               "(hover or click a node to see what it reads)")
         hidden = len(self.atoms) - sum(1 for n in nodes if n.kind != "group")
         if hidden:
-            graph.notes.append(f"{len(h.groups) - len(open_groups)} groups collapsed, {hidden} of "
+            closed = len(h.groups) - len(open_groups)
+            graph.notes.append(f"{closed} group{'s' * (closed != 1)} collapsed, {hidden} of "
                                f"{len(self.atoms)} nodes inside them: g.expand('name'), or draw all with "
                                "max_nodes=None")
         return graph
@@ -138,6 +145,7 @@ class FullGraph:
                     adjoint=result_node.adjoint if result_node else None,
                     phase=phase, cluster=cluster, repeat=g.repeat)
         node.flag, node.ops, node.group_kind = flag, len(ops), g.kind
+        node.flops = sum(self.atoms[a].flops for a in ops)
         return node
 
     def default_view(self, max_nodes: int | None, depth: int | None = None, fold: bool = True,
@@ -169,3 +177,4 @@ def _longest_path(nodes: list[Node], edges: list[tuple[str, str]]) -> int:
             if indegree[b] == 0:
                 ready.append(b)
     return max(length.values(), default=0)
+

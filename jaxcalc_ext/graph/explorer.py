@@ -1,0 +1,190 @@
+"""``%graddag ... --explore``: the computation graph as a widget you open, search and step through.
+
+The kernel keeps the full graph (built once) and lays out only the current view with Graphviz;
+the browser shows that SVG and does everything else itself: the hover card (shape, dtype, the
+value of a small array or a histogram of a large one, the adjoint), highlighting a node's inputs
+and readers, colour overlays (value norm, adjoint magnitude, FLOPs, NaN/Inf) and stepping
+through the forward sweep (values appear) and the reverse sweep (adjoints appear, in the order
+JAX's transpose computes them). Clicking a group, or typing a name in the search box, sends one
+message; the kernel answers with the new view. The output also carries a PNG of the current
+view, so a notebook opened elsewhere (untrusted, GitHub, nbconvert) still shows the picture.
+"""
+from __future__ import annotations
+
+import base64
+import pathlib
+import time
+
+import anywidget
+import numpy as np
+import traitlets
+
+from .format import format_value
+from .model import ComputationGraph, Node
+
+_ESM = pathlib.Path(__file__).parent / "static" / "graph_explorer.js"
+HISTOGRAM_BINS = 16
+FULL_VALUE_SIZE = 64     # arrays up to this size are shown in full in the hover card
+
+
+def _array_card(value) -> dict:
+    """What the hover card shows of a value: text for small arrays, a histogram for large ones."""
+    if value is None:
+        return {}
+    a = np.asarray(value)
+    if a.dtype == object:
+        return {"text": str(value)[:200]}
+    card: dict = {}
+    if a.size <= FULL_VALUE_SIZE or not np.issubdtype(a.dtype, np.number):
+        with np.printoptions(precision=4, suppress=False, threshold=FULL_VALUE_SIZE, linewidth=60):
+            card["text"] = np.array2string(a) if a.size <= FULL_VALUE_SIZE else format_value(a)
+    else:
+        card["text"] = format_value(a)
+    if np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating):
+        finite = a[np.isfinite(a)] if np.issubdtype(a.dtype, np.inexact) else a
+        card["nonfinite"] = int(a.size - finite.size)
+        card["norm"] = float(np.linalg.norm(finite.astype(np.float64).ravel())) if finite.size else 0.0
+        if a.size > FULL_VALUE_SIZE and finite.size:
+            counts, edges = np.histogram(finite.astype(np.float64), bins=HISTOGRAM_BINS)
+            card["histogram"] = {"counts": counts.tolist(), "lo": float(edges[0]), "hi": float(edges[-1])}
+    return card
+
+
+def node_card(node: Node, is_open: bool = False) -> dict:
+    """Everything the browser needs to know about one visible node (JSON-able)."""
+    card = {"id": node.id, "label": node.label, "kind": node.kind, "detail": node.detail, "aval": node.aval,
+            "phase": node.phase, "repeat": node.repeat, "ops": node.ops, "flops": node.flops,
+            "flag": node.flag, "group_kind": node.group_kind, "open": is_open}
+    value, adjoint = _array_card(node.value), _array_card(node.adjoint)
+    if value:
+        card["value"] = value
+    if adjoint:
+        card["adjoint"] = adjoint
+    return card
+
+
+class GraphExplorer(anywidget.AnyWidget):
+    """An interactive view of a :class:`ComputationGraph` (``explorer.graph`` is the current view).
+
+    ``explorer.toggle(group_id)`` and ``explorer.search(text)`` do from Python what a click and the
+    search box do in the browser; ``explorer.kernel_ms`` lists how long each redraw took.
+    """
+
+    _esm = _ESM.read_text(encoding="utf-8")
+    svg = traitlets.Unicode("").tag(sync=True)
+    cards = traitlets.Dict({}).tag(sync=True)
+    edges = traitlets.List([]).tag(sync=True)
+    forward_order = traitlets.List([]).tag(sync=True)
+    reverse_order = traitlets.List([]).tag(sync=True)
+    highlight = traitlets.List([]).tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    open_clusters = traitlets.Dict({}).tag(sync=True)   # svg cluster id -> group id
+
+    def __init__(self, graph: ComputationGraph) -> None:
+        super().__init__()
+        if graph.full is None:
+            from ..errors import JaxCalcError
+
+            raise JaxCalcError("this graph has no hierarchy to explore")
+        self.graph = graph
+        self.kernel_ms: list[float] = []
+        self._display_id: str | None = None
+        self._png: bytes | None = None
+        self.on_msg(self._on_message)
+        self._show(graph)
+
+    # -- kernel side ------------------------------------------------------------------------
+    def _on_message(self, _widget, content: dict, buffers) -> None:
+        kind = content.get("type")
+        if kind == "toggle":
+            self.toggle(str(content.get("id", "")))
+        elif kind == "search":
+            self.search(str(content.get("text", "")))
+
+    def toggle(self, group_id: str) -> None:
+        """Open a closed group, or close an open one, and redraw."""
+        full = self.graph.full
+        if group_id not in full.hierarchy.groups:
+            return
+        opened = set(self.graph.open_groups)
+        if group_id in opened:
+            opened -= {group_id} | {g for g in opened if group_id in full.hierarchy.ancestors(g)}
+        else:
+            opened |= {group_id} | set(full.hierarchy.ancestors(group_id))
+        self._show(full.view(opened))
+
+    def search(self, text: str) -> None:
+        """Open the groups around every node or group whose name contains ``text``; mark them."""
+        full = self.graph.full
+        text = text.strip()
+        if not text:
+            self.highlight = []
+            return
+        hits = full.find(text)[:40]
+        opened = set(self.graph.open_groups)
+        for hit in hits:
+            opened |= set(full.hierarchy.ancestors(hit))
+        view = full.view(opened)
+        visible = {n.id for n in view.nodes} | set(view.clusters)
+        self._show(view, highlight=[h for h in hits if h in visible],
+                   message=f"{len(hits)} match{'es' * (len(hits) != 1)} for {text!r}" if hits else
+                   f"nothing named {text!r}")
+
+    def _show(self, view: ComputationGraph, highlight=(), message: str | None = None) -> None:
+        start = time.perf_counter()
+        self.graph = view
+        svg = view.svg() or ""
+        full = view.full
+        rep = {a: full.hierarchy.representative(a, set(view.open_groups)) for a in full.atoms}
+        in_order = lambda atoms: list(dict.fromkeys(rep[a] for a in atoms if a in rep))
+        with self.hold_sync():
+            self.svg = svg
+            self.cards = {n.id: node_card(n) for n in view.nodes}
+            self.edges = [list(e) for e in view.edges]
+            self.forward_order = [a for a in in_order(
+                [a for a, n in full.atoms.items() if n.kind == "input"] + full.forward_order)]
+            self.reverse_order = in_order(full.reverse_order + [a for a, n in full.atoms.items() if n.kind == "input"])
+            self.highlight = list(highlight)
+            self.title = view.title
+            self.open_clusters = {f"cluster_{c}": c for c in view.clusters}
+            notes = [n for n in view.notes if not n.startswith(tuple("0123456789"))]
+            self.message = message if message is not None else "; ".join(notes)
+        self.kernel_ms.append((time.perf_counter() - start) * 1e3)
+        self._png = None
+        if self._display_id is not None:
+            self._refresh_static()
+
+    # -- display ----------------------------------------------------------------------------
+    def _static_png(self) -> bytes | None:
+        if self._png is None:
+            bundle = self.graph.image_bundle()
+            if bundle is not None and "image/png" in bundle[0]:
+                self._png = base64.b64decode(bundle[0]["image/png"])
+        return self._png
+
+    def _bundle(self) -> tuple[dict, dict]:
+        bundle = super()._repr_mimebundle_() or {}
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data, metadata = dict(data), dict(metadata or {})
+        png = self._static_png()
+        if png is not None:
+            data["image/png"] = base64.b64encode(png).decode("ascii")
+        data["text/plain"] = self.graph.to_text(max_rows=60)
+        return data, metadata
+
+    def _refresh_static(self) -> None:
+        from IPython.display import update_display
+
+        data, metadata = self._bundle()
+        update_display(data, metadata=metadata, display_id=self._display_id, raw=True)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        if self._display_id is None:
+            import uuid
+
+            self._display_id = uuid.uuid4().hex
+        data, metadata = self._bundle()
+        display(data, metadata=metadata, display_id=self._display_id, raw=True)

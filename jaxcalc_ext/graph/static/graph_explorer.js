@@ -1,0 +1,217 @@
+// The graph explorer (anywidget front end). The kernel lays out the current view with Graphviz
+// and sends its SVG plus one "card" per visible node; this file only draws and reacts:
+// click a group to open it (or a cluster's title to close it), hover for the card, click an
+// operation to highlight its inputs and readers, colour by an overlay, step through the sweeps.
+
+const OVERLAYS = {
+  none: null,
+  "value norm": (c) => (c.value && c.value.norm !== undefined ? c.value.norm : null),
+  "adjoint magnitude": (c) => (c.adjoint && c.adjoint.norm !== undefined ? c.adjoint.norm : null),
+  FLOPs: (c) => (c.flops ? c.flops : null),
+  "NaN / Inf": (c) => ((c.value && c.value.nonfinite) || (c.adjoint && c.adjoint.nonfinite) || c.flag ? 1 : null),
+};
+const RAMP = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"];
+
+function element(tag, attrs, parent) {
+  const e = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => (k === "text" ? (e.textContent = v) : e.setAttribute(k, v)));
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+function fmt(v) {
+  if (v === null || v === undefined) return "";
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(+v.toPrecision(4));
+}
+
+function histogramSvg(h) {
+  const w = 160, ht = 40, n = h.counts.length, top = Math.max(...h.counts, 1);
+  const bars = h.counts.map((c, i) => {
+    const bh = (c / top) * ht;
+    return `<rect x="${(i * w) / n}" y="${ht - bh}" width="${w / n - 1}" height="${bh}" fill="#4292c6"/>`;
+  });
+  return `<svg width="${w}" height="${ht + 12}" style="display:block">${bars.join("")}` +
+    `<text x="0" y="${ht + 11}" font-size="9">${fmt(h.lo)}</text>` +
+    `<text x="${w}" y="${ht + 11}" font-size="9" text-anchor="end">${fmt(h.hi)}</text></svg>`;
+}
+
+function describe(section, data, into) {
+  if (!data) return;
+  element("div", { text: section, style: "font-weight:600; margin-top:4px" }, into);
+  if (data.text) element("pre", { text: data.text, style: "margin:0; white-space:pre-wrap; max-height:10em; overflow:auto" }, into);
+  if (data.histogram) into.insertAdjacentHTML("beforeend", histogramSvg(data.histogram));
+  if (data.nonfinite) element("div", { text: `${data.nonfinite} NaN/Inf entries`, style: "color:#d7191c" }, into);
+}
+
+function render({ model, el }) {
+  const root = element("div", { class: "jaxcalc-graph" }, el);
+  root.style.cssText = "font: 13px sans-serif; position: relative; max-width: 100%;";
+  const bar = element("div", { class: "jaxcalc-graph-toolbar" }, root);
+  bar.style.cssText = "display:flex; flex-wrap:wrap; gap:6px; align-items:center; margin-bottom:4px";
+  const search = element("input", { type: "search", placeholder: "search a name…", class: "jaxcalc-graph-search" }, bar);
+  search.style.width = "12em";
+  element("span", { text: "overlay" }, bar);
+  const overlay = element("select", { class: "jaxcalc-graph-overlay" }, bar);
+  Object.keys(OVERLAYS).forEach((k) => element("option", { value: k, text: k }, overlay));
+  const back = element("button", { text: "◀", title: "step back", class: "jaxcalc-graph-back" }, bar);
+  const step = element("button", { text: "step ▶", title: "step through the forward, then the reverse sweep", class: "jaxcalc-graph-step" }, bar);
+  const reset = element("button", { text: "show all", class: "jaxcalc-graph-reset" }, bar);
+  const status = element("span", { class: "jaxcalc-graph-status" }, bar);
+  status.style.color = "#555";
+  const canvas = element("div", { class: "jaxcalc-graph-canvas" }, root);
+  canvas.style.cssText = "overflow:auto; max-height:80vh; border:1px solid #ddd";
+  const card = element("div", { class: "jaxcalc-graph-card" }, root);
+  card.style.cssText = "position:absolute; display:none; background:#fff; border:1px solid #999; padding:6px; " +
+    "box-shadow:2px 2px 6px rgba(0,0,0,.2); max-width:22em; z-index:10; pointer-events:none; font-size:12px";
+
+  let nodeEls = {}, clusterEls = {}, stepIndex = -1;
+
+  const idOf = (g) => (g.querySelector("title") || {}).textContent;
+
+  function showCard(id, event) {
+    const c = model.get("cards")[id];
+    if (!c) return;
+    card.innerHTML = "";
+    const what = c.kind === "group" ? `${c.ops} operations, click to open` : c.kind;
+    element("div", { text: `${c.label}${c.repeat > 1 ? " × " + c.repeat : ""}`, style: "font-weight:700" }, card);
+    element("div", { text: [what, c.aval, c.detail].filter(Boolean).join(" · ") }, card);
+    if (c.flops) element("div", { text: `≈ ${fmt(c.flops)} FLOPs` }, card);
+    describe("value", c.value, card);
+    describe("adjoint", c.adjoint, card);
+    const box = root.getBoundingClientRect();
+    card.style.left = `${Math.min(event.clientX - box.left + 12, box.width - 260)}px`;
+    card.style.top = `${event.clientY - box.top + 12}px`;
+    card.style.display = "block";
+  }
+
+  function paint() {
+    const cards = model.get("cards");
+    const measure = OVERLAYS[overlay.value];
+    const values = measure ? Object.values(cards).map(measure).filter((v) => v !== null && isFinite(v)) : [];
+    const lo = Math.min(...values.map((v) => Math.log10(v + 1e-30))), hi = Math.max(...values.map((v) => Math.log10(v + 1e-30)));
+    Object.entries(nodeEls).forEach(([id, g]) => {
+      const shape = g.querySelector("path, polygon, ellipse");
+      if (!shape) return;
+      if (!shape.dataset.fill) shape.dataset.fill = shape.getAttribute("fill") || "none";
+      let fill = shape.dataset.fill;
+      const v = measure && cards[id] ? measure(cards[id]) : null;
+      if (measure && v !== null && isFinite(v)) {
+        const t = hi > lo ? (Math.log10(v + 1e-30) - lo) / (hi - lo) : 1;
+        fill = overlay.value === "NaN / Inf" ? "#fb6a4a" : RAMP[Math.min(RAMP.length - 1, Math.floor(t * RAMP.length))];
+      }
+      shape.setAttribute("fill", fill);
+    });
+  }
+
+  function highlightAround(id) {
+    const edges = model.get("edges");
+    const inputs = new Set(edges.filter((e) => e[1] === id).map((e) => e[0]));
+    const readers = new Set(edges.filter((e) => e[0] === id).map((e) => e[1]));
+    Object.entries(nodeEls).forEach(([nid, g]) => {
+      g.style.opacity = nid === id || inputs.has(nid) || readers.has(nid) ? "1" : "0.25";
+      const shape = g.querySelector("path, polygon, ellipse");
+      if (shape) shape.setAttribute("stroke-width", inputs.has(nid) ? "3" : readers.has(nid) ? "3" : "1");
+      if (shape) shape.setAttribute("stroke", inputs.has(nid) ? "#2ca02c" : readers.has(nid) ? "#ff7f0e" : shape.dataset.stroke || "black");
+    });
+    status.textContent = `${inputs.size} input${inputs.size === 1 ? "" : "s"} (green), ${readers.size} reader${readers.size === 1 ? "" : "s"} (orange)`;
+  }
+
+  function clearHighlight() {
+    Object.values(nodeEls).forEach((g) => {
+      g.style.opacity = "1";
+      const shape = g.querySelector("path, polygon, ellipse");
+      if (shape) { shape.setAttribute("stroke-width", shape.dataset.width || "1"); shape.setAttribute("stroke", shape.dataset.stroke || "black"); }
+    });
+  }
+
+  // Stepping: values (lines "= ...") appear in forward order, then adjoints in the reverse sweep's.
+  function showStep() {
+    const fwd = model.get("forward_order"), rev = model.get("reverse_order");
+    const seenValue = new Set(fwd.slice(0, Math.min(stepIndex + 1, fwd.length)));
+    const seenAdjoint = new Set(rev.slice(0, Math.max(0, stepIndex + 1 - fwd.length)));
+    const current = stepIndex < fwd.length ? fwd[stepIndex] : rev[stepIndex - fwd.length];
+    Object.entries(nodeEls).forEach(([id, g]) => {
+      g.querySelectorAll("text").forEach((t) => {
+        const s = t.textContent;
+        if (s.startsWith("= ")) t.style.visibility = stepIndex < 0 || seenValue.has(id) ? "visible" : "hidden";
+        if (s.startsWith("adjoint ")) t.style.visibility = stepIndex < 0 || seenAdjoint.has(id) ? "visible" : "hidden";
+      });
+      g.style.outline = "";
+      const shape = g.querySelector("path, polygon, ellipse");
+      if (shape) shape.setAttribute("stroke-width", id === current ? "4" : shape.dataset.width || "1");
+    });
+    if (stepIndex < 0) status.textContent = "";
+    else if (stepIndex < fwd.length) status.textContent = `forward sweep ${stepIndex + 1}/${fwd.length}: ${(model.get("cards")[current] || {}).label || current}`;
+    else status.textContent = `reverse sweep ${stepIndex - fwd.length + 1}/${rev.length}: adjoint of ${(model.get("cards")[current] || {}).label || current}`;
+  }
+
+  function draw() {
+    canvas.innerHTML = model.get("svg");
+    const svg = canvas.querySelector("svg");
+    nodeEls = {}; clusterEls = {};
+    if (svg) {
+      svg.querySelectorAll("g.node").forEach((g) => { nodeEls[idOf(g)] = g; });
+      svg.querySelectorAll("g.cluster").forEach((g) => { clusterEls[idOf(g)] = g; });
+      Object.values(nodeEls).forEach((g) => {
+        const shape = g.querySelector("path, polygon, ellipse");
+        if (shape) { shape.dataset.width = shape.getAttribute("stroke-width") || "1"; shape.dataset.stroke = shape.getAttribute("stroke") || "black"; }
+      });
+    }
+    const cards = model.get("cards");
+    Object.entries(nodeEls).forEach(([id, g]) => {
+      const c = cards[id] || {};
+      g.style.cursor = c.kind === "group" ? "zoom-in" : "pointer";
+      g.addEventListener("mouseenter", (e) => showCard(id, e));
+      g.addEventListener("mousemove", (e) => showCard(id, e));
+      g.addEventListener("mouseleave", () => { card.style.display = "none"; });
+      g.addEventListener("click", (e) => {
+        e.stopPropagation();
+        if (c.kind === "group") { status.textContent = `opening ${c.label}…`; model.send({ type: "toggle", id }); }
+        else highlightAround(id);
+      });
+    });
+    const clusters = model.get("open_clusters");
+    Object.entries(clusterEls).forEach(([cid, g]) => {
+      const label = g.querySelector("text");
+      if (!label || !clusters[cid]) return;
+      label.style.cursor = "zoom-out";
+      label.style.textDecoration = "underline dotted";
+      label.addEventListener("click", (e) => { e.stopPropagation(); model.send({ type: "toggle", id: clusters[cid] }); });
+    });
+    const marked = new Set(model.get("highlight"));
+    Object.entries(nodeEls).forEach(([id, g]) => {
+      if (!marked.has(id)) return;
+      const shape = g.querySelector("path, polygon, ellipse");
+      if (shape) { shape.setAttribute("stroke", "#e6550d"); shape.setAttribute("stroke-width", "4"); }
+    });
+    Object.entries(clusterEls).forEach(([cid, g]) => {
+      if (!marked.has(clusters[cid])) return;
+      const shape = g.querySelector("path, polygon");
+      if (shape) { shape.setAttribute("stroke", "#e6550d"); shape.setAttribute("stroke-width", "3"); }
+    });
+    status.textContent = model.get("message");
+    paint();
+    if (stepIndex >= 0) showStep();
+  }
+
+  canvas.addEventListener("click", () => { clearHighlight(); status.textContent = model.get("message"); });
+  let searchTimer = null;
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => model.send({ type: "search", text: search.value }), 250);
+  });
+  overlay.addEventListener("change", paint);
+  step.addEventListener("click", () => {
+    const total = model.get("forward_order").length + model.get("reverse_order").length;
+    stepIndex = Math.min(stepIndex + 1, total - 1);
+    showStep();
+  });
+  back.addEventListener("click", () => { stepIndex = Math.max(stepIndex - 1, -1); showStep(); });
+  reset.addEventListener("click", () => { stepIndex = -1; showStep(); clearHighlight(); });
+  model.on("change:svg", draw);
+  model.on("change:highlight", draw);
+  draw();
+}
+
+export default { render };
