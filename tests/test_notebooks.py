@@ -110,8 +110,30 @@ def test_graphs_notebook_draws_annotated_graphs():
     compare = outputs(find_cell(nb, "--compare"))[0].data
     assert "text/html" in compare and "add_any" in compare["text/html"]
     mlp = outputs(find_cell(nb, "mlp_graph = %graddag"))[0].data
-    assert "× 12" in mlp["text/plain"] and "image/png" in mlp
+    assert "layer × 12" in mlp["text/plain"] and "image/png" in mlp   # the jitted layer, rolled
     assert "image/png" in outputs(find_cell(nb, "--depth 1"))[0].data
+    assert_lean_and_clean(nb)
+
+
+def test_models_notebook_collapses_real_models_explores_and_finds_nans():
+    nb = execute_notebook(EXAMPLES / "models.ipynb")
+    for cell in nb.cells:
+        for out in getattr(cell, "outputs", []):
+            assert out.output_type != "error", (cell.source[:60], out)
+    mlp = [o for o in outputs(find_cell(nb, "mlp_graph = %graddag")) if "image/png" in o.data][0]
+    assert "params[0–10] × 11" in mlp.data["text/plain"] and "image/png" in mlp.data
+    assert mlp.metadata["image/png"]["width"] <= 1300       # CSS pixels: a notebook's width
+    opened = outputs(find_cell(nb, "mlp_graph.expand"))[0].data["text/plain"]
+    assert opened.count("params[") > mlp.data["text/plain"].count("params[")
+    transformer = [o for o in outputs(find_cell(nb, "jax.grad(transformer)")) if "image/png" in o.data][0]
+    assert "block × 3" in transformer.data["text/plain"]
+    assert transformer.metadata["image/png"]["width"] <= 1300
+    explorer = [o for o in outputs(find_cell(nb, "--explore")) if "application/vnd.jupyter.widget-view+json" in o.data]
+    assert len(explorer) == 1 and "image/png" in explorer[0].data    # a picture for untrusted readers
+    graph_text = lambda needle: next(o.data["text/plain"] for o in outputs(find_cell(nb, needle))
+                                     if "image/png" in o.data)   # (a progress line may come first)
+    assert "first non-finite value: log" in graph_text("cross_entropy W")
+    assert "first non-finite adjoint: made by sqrt" in graph_text("norm_penalty jnp")
     assert_lean_and_clean(nb)
 
 

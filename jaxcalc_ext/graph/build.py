@@ -569,6 +569,10 @@ def _draw_structure(jaxpr, owner: str, prefix: str, atoms: dict, edges: list) ->
         if j == 0:
             edges.append((owner, nid))
     for k, eqn in enumerate(jaxpr.eqns):
+        source = next((a for a in eqn.invars if not isinstance(a, Literal) and a in producer), None)
+        if _is_identity(eqn) and source is not None:   # same-dtype casts, copies: not drawn
+            producer[eqn.outvars[0]] = producer[source]
+            continue
         nid = f"{prefix}e{k}"
         label, detail = (call_name(eqn), "") if call_name(eqn) else operation_label(eqn)
         atoms[nid] = Node(nid, "op", label, detail, ", ".join(format_aval(v.aval) for v in eqn.outvars))

@@ -41,18 +41,24 @@ def quote(text: str) -> str:
 def node_label(node, values: bool, adjoints: bool) -> str:
     lines = [node.label + (f" × {node.repeat}" if node.repeat > 1 else "")]
     if node.flag == "nan-forward":
-        lines[0] = "NaN born here: " + lines[0]
+        lines[0] = "NaN/Inf born here: " + lines[0]
     elif node.flag == "nan-adjoint":
-        lines[0] = "NaN adjoint born here: " + lines[0]
+        lines[0] = "NaN/Inf adjoint born here: " + lines[0]
     if node.detail:
         lines.append(node.detail)
     if node.aval and node.kind != "literal":
         lines.append(node.aval)
     if values and node.value is not None:
-        lines.append(f"= {format_value(node.value)}")
+        lines.append(f"= {_without_type(format_value(node.value), node.aval)}")
     if adjoints and node.kind not in ("literal", "loop-input") and node.adjoint is not None:
-        lines.append(f"adjoint {format_value(node.adjoint)}")
+        lines.append(f"adjoint {_without_type(format_value(node.adjoint), node.aval)}")
     return "\n".join(lines)
+
+
+def _without_type(text: str, aval: str) -> str:
+    """'f32[8,8] mean 0.06, |max| 0.5' -> 'mean 0.06, |max| 0.5' under a node that already says f32[8,8]."""
+    head = text.split(" ", 1)
+    return head[1] if len(head) == 2 and head[0] in aval.split(", ") else text
 
 
 def graph_to_dot(graph) -> str:

@@ -62,7 +62,7 @@ def format_value(value) -> str:
     if a.dtype == np.bool_:
         return f"{head} {int(a.sum())} True"
     if np.issubdtype(a.dtype, np.number):
-        return f"{head} mean {float(np.mean(a)):.4g}, |max| {float(np.max(np.abs(a))):.4g}"
+        return f"{head} mean {float(np.mean(a)):.3g}, |max| {float(np.max(np.abs(a))):.3g}"
     return head
 
 

@@ -68,25 +68,32 @@ class ComputationGraph:
         return {gid: g.label + (f" × {g.repeat}" if g.repeat > 1 else "")
                 for gid, g in self.full.hierarchy.groups.items()}
 
-    def _group_ids(self, names) -> set[str]:
+    def _group_ids(self, names, visible_first: bool = False) -> set[str]:
+        """Groups whose label is ``name`` or starts with it (case-insensitive); with
+        ``visible_first``, only those drawn as a node now, when there are any."""
         from ..errors import JaxCalcError
 
         if self.full is None:
             raise JaxCalcError("this graph has no hierarchy to open or close")
         labels = self.groups()
+        shown = {n.id for n in self.nodes} | set(self.clusters)
         ids = set()
         for name in names:
-            found = {gid for gid, label in labels.items() if name in (gid, label, label.split(" × ")[0])}
+            key = name.lower()
+            found = {gid for gid, label in labels.items() if gid == name or label.lower().startswith(key)}
+            if visible_first and found & shown:
+                found &= shown
             if not found:
-                close = sorted({lab for lab in labels.values() if name.lower() in lab.lower()})[:3]
+                close = sorted({lab for lab in labels.values() if key in lab.lower()})[:3]
                 hint = f"; groups with that in their name: {', '.join(close)}" if close else ""
                 raise JaxCalcError(f"no group named {name!r}{hint} (g.groups() lists them)")
             ids |= found
         return ids
 
     def expand(self, *names: str) -> "ComputationGraph":
-        """The same graph with the named groups (and the groups around them) open."""
-        ids = self._group_ids(names)
+        """The same graph with the named groups open (those drawn now, if any are; else every
+        group of that name, and the groups around them). A name matches a label's start."""
+        ids = self._group_ids(names, visible_first=True)
         around = {a for g in ids for a in self.full.hierarchy.ancestors(g)}
         return self.full.view(set(self.open_groups) | ids | around)
 
