@@ -75,7 +75,7 @@ def workspace(tmp_path_factory):
     from jaxcalc_ext.tools.run_notebooks import execute_notebook
 
     root = tmp_path_factory.mktemp("lab")
-    for name in ("taylor.ipynb", "graphs.ipynb", "live.ipynb"):
+    for name in ("taylor.ipynb", "graphs.ipynb", "live.ipynb", "models.ipynb"):
         shutil.copy(EXAMPLES / name, root / name)
         nbformat.write(execute_notebook(EXAMPLES / name), str(root / f"executed_{name}"))
     SHOTS.mkdir(exist_ok=True)
@@ -90,7 +90,7 @@ def browser_lab(workspace):
 
 def test_executed_notebooks_opened_untrusted_show_every_figure_graph_and_formula_once(browser_lab):
     server, browser = browser_lab
-    for name in ("executed_taylor.ipynb", "executed_graphs.ipynb"):
+    for name in ("executed_taylor.ipynb", "executed_graphs.ipynb", "executed_models.ipynb"):
         page = open_notebook(browser, server, name)
         page.wait_for_timeout(1500)
         _wait_for_typesetting(page)
@@ -144,6 +144,54 @@ def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
     print(f"\ninput-to-redraw in this run: median {sorted(latencies)[len(latencies) // 2]:.0f} ms "
           f"over {len(latencies)} frames (benchmarks/live_latency.py measures it properly)")
     page.screenshot(path=str(SHOTS / "live_in_browser.png"), full_page=True)
+    assert not _errors_that_matter(page), page.errors
+    page.close()
+
+
+def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(browser_lab):
+    server, browser = browser_lab
+    page = open_notebook(browser, server, "models.ipynb")
+    run_all(page)
+    page.wait_for_selector(".jaxcalc-graph-canvas svg g.node", timeout=120_000)
+    count = lambda: page.evaluate("() => document.querySelectorAll('.jaxcalc-graph-canvas svg g.node').length")
+    before = count()
+    page.query_selector(".jaxcalc-graph").scroll_into_view_if_needed()
+    report = page.evaluate(PAGE_REPORT)
+    explorer_cells = [c for c in report if "--explore" in c["source"]]
+    assert explorer_cells and explorer_cells[0]["images"] == 0, "the widget and its static picture both showed"
+    page.screenshot(path=str(SHOTS / "explorer_collapsed.png"), full_page=False)
+    # click the first collapsed group (a node whose label says how many operations it holds)
+    group = page.evaluate_handle("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => [...g.querySelectorAll('text')].some(t => / ops?$/.test(t.textContent)))""")
+    assert group.as_element() is not None, "no collapsed group in the default view"
+    start = time.perf_counter()
+    group.as_element().click()
+    page.wait_for_function(f"() => document.querySelectorAll('.jaxcalc-graph-canvas svg g.node').length > {before}",
+                           timeout=30_000)
+    redraw_ms = (time.perf_counter() - start) * 1e3
+    assert count() > before
+    print(f"\nexplorer: click to redraw {redraw_ms:.0f} ms (benchmarks/graph_render.py measures it)")
+    # hover a node with a value: the card shows its value and its adjoint
+    node = page.evaluate_handle("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => [...g.querySelectorAll('text')].some(t => t.textContent.startsWith('adjoint ')))""")
+    node.as_element().scroll_into_view_if_needed()
+    node.as_element().hover()
+    card = page.wait_for_selector(".jaxcalc-graph-card", state="visible", timeout=10_000)
+    text = card.text_content()
+    assert "value" in text and "adjoint" in text and "f32[4" in text, text
+    page.screenshot(path=str(SHOTS / "explorer_hover.png"), full_page=False)
+    # step: values disappear, then appear one node at a time
+    page.click(".jaxcalc-graph-step")
+    status = page.text_content(".jaxcalc-graph-status")
+    assert status.startswith("forward sweep 1/"), status
+    hidden = page.evaluate("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg text')]
+        .filter(t => t.textContent.startsWith('= ') && t.style.visibility === 'hidden').length""")
+    assert hidden > 0
+    # search reaches into collapsed groups
+    page.fill(".jaxcalc-graph-search", "tanh")
+    page.wait_for_function("() => document.querySelector('.jaxcalc-graph-status').textContent.includes('match')",
+                           timeout=30_000)
+    page.screenshot(path=str(SHOTS / "explorer_search.png"), full_page=False)
     assert not _errors_that_matter(page), page.errors
     page.close()
 

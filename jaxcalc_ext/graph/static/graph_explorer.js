@@ -151,6 +151,8 @@ function render({ model, el }) {
     const svg = canvas.querySelector("svg");
     nodeEls = {}; clusterEls = {};
     if (svg) {
+      svg.style.maxWidth = "100%";   // as wide as the notebook at most; scroll down, not across
+      svg.style.height = "auto";
       svg.querySelectorAll("g.node").forEach((g) => { nodeEls[idOf(g)] = g; });
       svg.querySelectorAll("g.cluster").forEach((g) => { clusterEls[idOf(g)] = g; });
       Object.values(nodeEls).forEach((g) => {
