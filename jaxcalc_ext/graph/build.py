@@ -15,6 +15,7 @@ adjoint d(output)/d(node) comes from JAX, never from formulas written here.
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -158,11 +159,11 @@ def _flops(eqn, body=None) -> int:
     one per output element otherwise (a call: the sum over its body)."""
     if body is not None:
         return sum(_flops(e, call_body(e.params, len(e.invars))) for e in body.jaxpr.eqns)
-    size = sum(int(np.prod(getattr(v.aval, "shape", ()))) for v in eqn.outvars)
+    size = sum(math.prod(getattr(v.aval, "shape", ())) for v in eqn.outvars)
     if eqn.primitive.name == "dot_general":
         (contract, _), _ = eqn.params["dimension_numbers"]
         shape = eqn.invars[0].aval.shape
-        return 2 * size * int(np.prod([shape[d] for d in contract]))
+        return 2 * size * math.prod(shape[d] for d in contract)
     return size
 
 

@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 SMALL_ARRAY = 6   # arrays up to this size are written out in full
@@ -20,6 +22,14 @@ _SHORT = {"float64": "f64", "float32": "f32", "float16": "f16", "bfloat16": "bf1
 
 def short_dtype(dtype) -> str:
     """``f64``, ``bf16``; extended dtypes such as PRNG keys (``key<fry>``) as JAX names them."""
+    try:
+        return _short_dtype(dtype)
+    except TypeError:   # unhashable
+        return _short_dtype.__wrapped__(dtype)
+
+
+@functools.lru_cache(maxsize=256)
+def _short_dtype(dtype) -> str:
     name = str(dtype)
     if name == "bfloat16":
         return "bf16"
