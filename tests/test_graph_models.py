@@ -231,3 +231,17 @@ def test_graddag_nan_and_max_nodes_from_the_magic(shell):
     assert len(small.nodes) <= 12
     everything = run_cell_ok(shell, "%graddag jax.grad(net) ps, jnp.ones(3) --max-nodes 0")
     assert not any(n.kind == "group" for n in everything.nodes)
+
+
+def test_a_forward_node_is_linked_to_its_derivative_and_transposed_equations():
+    def g(w):
+        return jnp.tanh(w) * jnp.cos(w) + jnp.log(w)   # three calls on one line
+
+    graph = jc.computation_graph(jax.grad(g), 1.5, max_nodes=None)
+    ops = [n for n in graph.nodes if n.kind == "op"]
+    origin = {n.label: n.origin for n in ops if n.phase == "forward"}
+    assert len({origin["tanh"], origin["cos"], origin["log"]}) == 3     # told apart on one line
+    assert origin["sin"] == origin["cos"]          # d cos = -sin: made by the cos call
+    assert origin["div"] == origin["log"]          # d log = 1/w
+    backward_of_cos = [n.label for n in ops if n.phase == "backward" and n.origin == origin["cos"]]
+    assert "neg" in backward_of_cos and "mul" in backward_of_cos

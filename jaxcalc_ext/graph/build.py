@@ -27,7 +27,7 @@ from .format import format_aval, format_literal, operation_label
 from .model import ComputationGraph, Node
 from .organise import Step as OrganisedStep
 from .organise import organise
-from .scopes import Level, equation_scope, place_named_scopes
+from .scopes import Level, equation_scope, origin_key, place_named_scopes
 from .view import FullGraph, NanOrigin
 
 # Library wrappers drawn as one node under their own name when ``fold`` is on (so are calls
@@ -59,6 +59,7 @@ class _Step:
     bodies: list = field(default_factory=list)  # (name, jaxpr) of loops and branches, drawn as structure
     scope: list = field(default_factory=list)   # Levels, outermost first (see scopes.py)
     flops: int = 0
+    origin: tuple = ()   # the user's call that made it (scopes.origin_key)
 
 
 def _bind(eqn) -> Callable[..., list]:
@@ -150,7 +151,8 @@ class _Flattener:
             bodies = labelled_sub_jaxprs(eqn.params) if body is None else []
             self.steps.append(_Step(label, detail, ins, outs, None, is_backward(eqn), run,
                                     [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn),
-                                    bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body)))
+                                    bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body),
+                                    origin=origin_key(eqn)))
         return [read(a) for a in jaxpr.outvars]
 
 
@@ -487,12 +489,15 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
         const_ids.append(nid)
     organised = []
     step_id = {id(s): f"n{i}" for i, s in enumerate(steps)}
+    origins: dict[tuple, int] = {}
     for i, s in enumerate(steps):
         nid = f"n{i}"
         first = shown_output(s)
         atoms[nid] = Node(nid, "op", s.label, s.detail, ", ".join(dict.fromkeys(s.avals)),
                           value=value_of.get(first), adjoint=adjoint_of.get(first),
                           phase="backward" if s.backward else "forward", flops=s.flops)
+        if s.origin:
+            atoms[nid].origin = origins.setdefault(s.origin, len(origins) + 1)
         for k in s.outputs:
             producer[k] = nid
     for i, s in enumerate(steps):

@@ -54,7 +54,7 @@ def node_card(node: Node, is_open: bool = False) -> dict:
     """Everything the browser needs to know about one visible node (JSON-able)."""
     card = {"id": node.id, "label": node.label, "kind": node.kind, "detail": node.detail, "aval": node.aval,
             "phase": node.phase, "repeat": node.repeat, "ops": node.ops, "flops": node.flops,
-            "flag": node.flag, "group_kind": node.group_kind, "open": is_open}
+            "flag": node.flag, "group_kind": node.group_kind, "open": is_open, "origin": node.origin}
     value, adjoint = _array_card(node.value), _array_card(node.adjoint)
     if value:
         card["value"] = value

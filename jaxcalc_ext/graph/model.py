@@ -34,6 +34,8 @@ class Node:
     ops: int = 0               # operations inside a collapsed group
     group_kind: str = ""       # for a collapsed group: function, layer, activation, repeat, ...
     flops: int = 0             # floating-point operations, estimated from the shapes
+    origin: int = 0            # the call in the user's code that made it (0: unknown); shared by a
+                               # forward equation, its derivative's equations and their transposes
 
 
 @dataclass

@@ -116,6 +116,29 @@ def equation_scope(eqn) -> list[Level]:
     return _with_line(levels, last_user)
 
 
+def origin_key(eqn) -> tuple:
+    """Which call in the user's code made this equation: the innermost user frame's bytecode
+    offset (one per call, even several on a line) and the library frames below it down to the
+    primitive's ``bind``. A primitive's forward equation, the equations of its derivative and
+    their transposes in a gradient all share it (JAX gives them the forward call's traceback),
+    so the explorer can link a forward node to its backward ones.
+    """
+    traceback = eqn.source_info.traceback
+    if traceback is None:
+        return ()
+    codes, offsets = traceback.raw_frames()
+    frames = list(zip(reversed(codes), reversed(offsets)))     # outermost first
+    last_user = max((i for i, (code, _) in enumerate(frames) if _is_user_file(code.co_filename)), default=None)
+    if last_user is None:
+        return ()
+    key = []
+    for code, offset in frames[last_user:]:
+        if code.co_filename.endswith(("jax/_src/core.py", "interpreters/partial_eval.py")):
+            break
+        key.append((code.co_filename, code.co_firstlineno, offset))
+    return tuple(key)
+
+
 def _with_line(levels: list[Level], frame) -> list[Level]:
     if frame is None:
         return levels

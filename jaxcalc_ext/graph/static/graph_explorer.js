@@ -117,6 +117,25 @@ function render({ model, el }) {
     status.textContent = `${inputs.size} input${inputs.size === 1 ? "" : "s"} (green), ${readers.size} reader${readers.size === 1 ? "" : "s"} (orange)`;
   }
 
+  // The nodes made by the same call in the user's code: a forward operation, the equations of its
+  // derivative and their transposes in the backward sweep. Hovering one outlines the others.
+  function linkOrigin(id, on) {
+    const cards = model.get("cards"), origin = (cards[id] || {}).origin;
+    if (!origin) return;
+    let linked = 0;
+    Object.entries(nodeEls).forEach(([nid, g]) => {
+      if (nid === id || (cards[nid] || {}).origin !== origin) return;
+      const shape = g.querySelector("path, polygon, ellipse");
+      if (!shape) return;
+      shape.setAttribute("stroke-dasharray", on ? "5,3" : "");
+      shape.setAttribute("stroke-width", on ? "3" : shape.dataset.width || "1");
+      g.classList.toggle("jaxcalc-graph-linked", on);
+      linked += 1;
+    });
+    if (on && linked) status.textContent = `${linked} node${linked === 1 ? "" : "s"} made by the same call in your code (dashed): its derivative and transposes`;
+    else if (!on) status.textContent = model.get("message");
+  }
+
   function clearHighlight() {
     Object.values(nodeEls).forEach((g) => {
       g.style.opacity = "1";
@@ -164,9 +183,9 @@ function render({ model, el }) {
     Object.entries(nodeEls).forEach(([id, g]) => {
       const c = cards[id] || {};
       g.style.cursor = c.kind === "group" ? "zoom-in" : "pointer";
-      g.addEventListener("mouseenter", (e) => showCard(id, e));
+      g.addEventListener("mouseenter", (e) => { showCard(id, e); linkOrigin(id, true); });
       g.addEventListener("mousemove", (e) => showCard(id, e));
-      g.addEventListener("mouseleave", () => { card.style.display = "none"; });
+      g.addEventListener("mouseleave", () => { card.style.display = "none"; linkOrigin(id, false); });
       g.addEventListener("click", (e) => {
         e.stopPropagation();
         if (c.kind === "group") { status.textContent = `opening ${c.label}…`; model.send({ type: "toggle", id }); }
