@@ -1,11 +1,12 @@
-"""jaxpr -> ComputationGraph: flatten, sweep forward for values and backward for adjoints, draw.
+"""jaxpr -> full graph -> the view that fits: flatten, sweep forward and backward, organise.
 
 One loop walks the jaxpr (:func:`_Flattener.walk`); call-like equations (``jit``,
 ``custom_jvp_call``, ``custom_vjp_call``, ``checkpoint``) found through their params are
-either expanded into a cluster or kept as one node named after the function (``relu``,
-``where``). The forward sweep evaluates every kept equation; the reverse sweep applies
-JAX's own ``vjp`` of each equation to the cotangents of its outputs, so every node's
-adjoint d(output)/d(node) comes from JAX, never from formulas written here.
+expanded (a ``call`` level in each step's scope) or kept as one step named after the function
+(``relu``, ``where``). The forward sweep evaluates every step; the reverse sweep applies JAX's
+own ``vjp`` of each step to the cotangents of its outputs, so every node's adjoint
+d(output)/d(node) comes from JAX, never from formulas written here. ``organise.py`` arranges the
+steps into groups, ``view.py`` picks the groups that open within the budget.
 
 >>> import jax.numpy as jnp
 >>> g = computation_graph(lambda w: jnp.tanh(w) * jnp.cos(w) + jnp.log(w), 1.5, values=True, adjoints=True)
@@ -44,13 +45,12 @@ class _Literal:
 
 @dataclass
 class _Step:
-    """One equation as drawn: what it computes, from which values, in which cluster."""
+    """One equation as drawn: what it computes, from which values, where it came from."""
 
     label: str
     detail: str
     inputs: list          # value keys (int) or _Literal
     outputs: list[int]
-    cluster: str | None
     backward: bool
     evaluate: Callable[..., list]
     avals: list = field(default_factory=list)
@@ -149,7 +149,7 @@ class _Flattener:
                 if subs:
                     detail = (detail + "; " if detail else "") + f"body {sum(len(s.eqns) for s in subs)} eqns"
             bodies = labelled_sub_jaxprs(eqn.params) if body is None else []
-            self.steps.append(_Step(label, detail, ins, outs, None, is_backward(eqn), run,
+            self.steps.append(_Step(label, detail, ins, outs, is_backward(eqn), run,
                                     [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn),
                                     bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body),
                                     origin=origin_key(eqn)))

@@ -149,6 +149,8 @@ class GraphExplorer(anywidget.AnyWidget):
             self.title = view.title
             self.open_clusters = {f"cluster_{c}": c for c in view.clusters}
             notes = [n for n in view.notes if not n.startswith(tuple("0123456789"))]
+            if not svg:   # no Graphviz engine: say why, in one line
+                notes.insert(0, getattr(view, "_render_error", "the graph could not be drawn"))
             self.message = message if message is not None else "; ".join(notes)
         self.kernel_ms.append((time.perf_counter() - start) * 1e3)
         self._png = None
