@@ -1,6 +1,7 @@
 """Computation graphs: node values and adjoints against jax.grad of the intermediate
 computations, control flow, folding, transformed functions, escaping, and rendering."""
 import math
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -208,3 +209,31 @@ def test_literals_print_as_numbers():
     labels = {n.label for n in g.nodes if n.kind == "literal"}
     assert labels == {"0.1", "2.0"} or labels == {"0.1", "2"}
     assert "TypedFloat" not in g.to_dot()
+
+
+def test_the_long_lived_renderer_survives_errors_and_time_limits():
+    import time
+
+    render_module.render_dot("digraph { a -> b }")                 # started
+    start = time.perf_counter()
+    assert render_module.render_dot("digraph { a -> b }").lstrip().startswith(b"<?xml")
+    warm = time.perf_counter() - start
+    with pytest.raises(render_module.RenderError):
+        render_module.render_dot("digraph { a -> \n")             # a syntax error: answered, not fatal
+    chain = "digraph { " + " ".join(f"n{i} -> n{i + 1};" for i in range(3000)) + " }"
+    with pytest.raises(render_module.RenderError, match="more than 0.01 s"):
+        render_module.render_dot(chain, "png", timeout=0.01)     # stopped, and restarted next time
+    assert render_module.render_dot("digraph { c -> d }", "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert warm < 1.0
+
+
+def test_renderer_says_to_install_pygraphviz_when_the_child_cannot_import_it(monkeypatch, tmp_path):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexec %s -I -S \"$@\"\n" % sys.executable)   # -S: no site-packages
+    fake.chmod(0o755)
+    worker = render_module._Worker()
+    monkeypatch.setattr(render_module, "_worker", worker)
+    monkeypatch.setattr(render_module, "shutil", type("S", (), {"which": staticmethod(lambda name: None)}))
+    monkeypatch.setattr(render_module, "sys", type("Y", (), {"executable": str(fake)}))
+    with pytest.raises(render_module.RenderError, match="pip install pygraphviz"):
+        render_module.render_dot("digraph { a -> b }")

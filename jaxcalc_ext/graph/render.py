@@ -1,14 +1,17 @@
 """DOT text -> SVG/PNG/PDF: Graphviz's ``dot`` on PATH, else the engine bundled in the
-``pygraphviz`` wheel (run in a child process so a time limit can stop it).
+``pygraphviz`` wheel (run in a child process so a time limit can stop it; the child stays up
+between drawings, so the explorer's redraws do not pay Python's start-up and the import).
 
 Both run with a time limit, so a pathological graph cannot hang the kernel. When neither
 works, :class:`RenderError` carries a one-line hint and callers fall back to DOT text.
 """
 from __future__ import annotations
 
+import select
 import shutil
 import subprocess
 import sys
+import threading
 
 _PYGRAPHVIZ = (
     "import sys, pygraphviz\n"
@@ -17,6 +20,27 @@ _PYGRAPHVIZ = (
 )
 
 FORMATS = ("svg", "png", "jpg", "pdf")
+
+# The long-lived child: reads "FORMAT LENGTH\n" + DOT, answers "ok LENGTH\n" + bytes or
+# "err LENGTH\n" + message. Started with -I (nothing from the notebook's folder is imported).
+_WORKER = (
+    "import sys\n"
+    "try:\n"
+    "    import pygraphviz\n"
+    "except ImportError as err:\n"
+    "    pygraphviz, missing = None, str(err)\n"
+    "inp, out = sys.stdin.buffer, sys.stdout.buffer\n"
+    "while True:\n"
+    "    head = inp.readline().split()\n"
+    "    if not head: break\n"
+    "    source = inp.read(int(head[1])).decode('utf-8')\n"
+    "    try:\n"
+    "        if pygraphviz is None: raise RuntimeError(missing)\n"
+    "        data, kind = pygraphviz.AGraph(string=source).draw(format=head[0].decode(), prog='dot'), b'ok'\n"
+    "    except Exception as err:\n"
+    "        data, kind = (str(err).strip().splitlines() or ['failed'])[-1].encode(), b'err'\n"
+    "    out.write(kind + b' ' + str(len(data)).encode() + b'\\n' + data); out.flush()\n"
+)
 
 
 class RenderError(RuntimeError):
@@ -41,6 +65,14 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
         raise RenderError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     problems, missing = [], []
     for name, argv in engines():
+        if name == "pygraphviz" and argv[-1] == _PYGRAPHVIZ:
+            try:
+                return _worker.render(argv[:-1], source, fmt, timeout)
+            except _WorkerFailed as err:
+                problems.append(f"pygraphviz: {err}")
+                if "No module named 'pygraphviz'" in str(err):
+                    missing.append(name)
+                continue
         args = argv + [f"-T{fmt}"] if name == "dot" else argv + [fmt]
         try:
             done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
@@ -62,3 +94,84 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
     hint = ("install Graphviz (apt-get install graphviz) or pip install pygraphviz"
             if len(missing) == len(problems) else "the graph itself could not be laid out")
     raise RenderError("could not render the graph (" + "; ".join(problems) + f"); showing DOT text: {hint}")
+
+
+class _WorkerFailed(RuntimeError):
+    pass
+
+
+class _Worker:
+    """One long-lived ``python -I`` child with pygraphviz loaded; restarted after a time-out or
+    a crash. One drawing at a time (a lock): the kernel's threads may ask together. Pipes are
+    read with ``os.read`` after ``select``, so a time limit holds however the reply is split."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+
+    def _start(self, python_argv: list[str]) -> subprocess.Popen:
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(python_argv + [_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL, bufsize=0)
+        return self.process
+
+    def _stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def render(self, python_argv: list[str], source: str, fmt: str, timeout: float) -> bytes:
+        import time
+
+        with self.lock:
+            try:
+                process = self._start(python_argv)
+                data = source.encode("utf-8")
+                process.stdin.write(f"{fmt} {len(data)}\n".encode() + data)   # FileIO: blocks until written
+                reply = _Reply(process.stdout.fileno(), time.monotonic() + timeout)
+                kind, length = reply.line().split()
+                body = reply.exactly(int(length))
+            except TimeoutError:    # (an OSError: caught first)
+                self._stop()
+                raise _WorkerFailed(f"took more than {timeout:g} s") from None
+            except (OSError, ValueError) as err:
+                self._stop()
+                raise _WorkerFailed(str(err) or type(err).__name__) from None
+            if kind == b"err":
+                raise _WorkerFailed(body.decode("utf-8", "replace")[:200])
+            return body
+
+
+class _Reply:
+    """Bytes from a pipe, with a deadline."""
+
+    def __init__(self, fd: int, deadline: float) -> None:
+        self.fd, self.deadline, self.buffer = fd, deadline, b""
+
+    def _more(self) -> None:
+        import os
+        import time
+
+        left = self.deadline - time.monotonic()
+        if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+            raise TimeoutError
+        chunk = os.read(self.fd, 1 << 20)
+        if not chunk:
+            raise OSError("the pygraphviz child ended (is pygraphviz installed?)")
+        self.buffer += chunk
+
+    def line(self) -> bytes:
+        while b"\n" not in self.buffer:
+            self._more()
+        head, self.buffer = self.buffer.split(b"\n", 1)
+        return head
+
+    def exactly(self, length: int) -> bytes:
+        while len(self.buffer) < length:
+            self._more()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return body
+
+
+_worker = _Worker()
