@@ -210,7 +210,8 @@ class CalculusMagics(Magics):
     @argument("--nan", action="store_true",
               help="mark where a NaN or Inf was first made, forward and in the adjoints, and its way to the output")
     @argument("--explore", action="store_true",
-              help="an interactive view: click groups to open them, hover for values, step through the sweeps")
+              help="an interactive view: click groups to open them, hover for shapes (values and adjoints "
+                   "with --values --grads), step through the sweeps")
     @argument("--rankdir", default="auto", choices=["auto", "LR", "TB"],
               help="layout direction (default: LR for short chains, TB for long ones)")
     @argument("--depth", type=int, help="how many levels of groups may open (default: as many as fit)")
@@ -257,7 +258,7 @@ class CalculusMagics(Magics):
         with float64_scope(args.float64), _float32_honoured(args.float32):
             resolved, call_args = resolve_call(head, self.shell.user_ns, magic="%graddag")
             graph = run_interruptibly(lambda: computation_graph(
-                resolved.function, *call_args, values=args.values or args.explore,
+                resolved.function, *call_args, values=args.values,
                 adjoints=args.grads, depth=args.depth, fold=not args.no_fold,
                 max_nodes=args.max_nodes or None, rankdir=args.rankdir, title=resolved.label,
                 nan=args.nan), shell=self.shell, label="%graddag")
