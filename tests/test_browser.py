@@ -187,6 +187,15 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     hidden = page.evaluate("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg text')]
         .filter(t => t.textContent.startsWith('= ') && t.style.visibility === 'hidden').length""")
     assert hidden > 0
+    # the equation table: hovering a row outlines its node
+    page.click(".jaxcalc-graph-table-button")
+    row = page.wait_for_selector(".jaxcalc-graph-row", timeout=10_000)
+    node_id = row.get_attribute("data-node")
+    row.hover()
+    stroke = page.evaluate("""(id) => { const g = [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => g.querySelector('title').textContent === id);
+        return g.querySelector('path, polygon, ellipse').getAttribute('stroke'); }""", node_id)
+    assert stroke == "#e6550d", stroke
     # search reaches into collapsed groups
     page.fill(".jaxcalc-graph-search", "tanh")
     page.wait_for_function("() => document.querySelector('.jaxcalc-graph-status').textContent.includes('match')",

@@ -1,7 +1,8 @@
 // The graph explorer (anywidget front end). The kernel lays out the current view with Graphviz
 // and sends its SVG plus one "card" per visible node; this file only draws and reacts:
 // click a group to open it (or a cluster's title to close it), hover for the card, click an
-// operation to highlight its inputs and readers, colour by an overlay, step through the sweeps.
+// operation to highlight its inputs and readers, colour by an overlay, step through the sweeps,
+// and read the view's equation table, each row linked to its node.
 
 const OVERLAYS = {
   none: null,
@@ -57,10 +58,13 @@ function render({ model, el }) {
   const back = element("button", { text: "◀", title: "step back", class: "jaxcalc-graph-back" }, bar);
   const step = element("button", { text: "step ▶", title: "step through the forward, then the reverse sweep", class: "jaxcalc-graph-step" }, bar);
   const reset = element("button", { text: "show all", class: "jaxcalc-graph-reset" }, bar);
+  const tableButton = element("button", { text: "equations", title: "the equation table of this view, linked to the graph", class: "jaxcalc-graph-table-button" }, bar);
   const status = element("span", { class: "jaxcalc-graph-status" }, bar);
   status.style.color = "#555";
   const canvas = element("div", { class: "jaxcalc-graph-canvas" }, root);
   canvas.style.cssText = "overflow:auto; max-height:80vh; border:1px solid #ddd";
+  const table = element("div", { class: "jaxcalc-graph-table" }, root);
+  table.style.cssText = "display:none; max-height:16em; overflow:auto; border:1px solid #ddd; margin-top:4px; font:12px monospace";
   const card = element("div", { class: "jaxcalc-graph-card" }, root);
   card.style.cssText = "position:absolute; display:none; background:#fff; border:1px solid #999; padding:6px; " +
     "box-shadow:2px 2px 6px rgba(0,0,0,.2); max-width:22em; z-index:10; pointer-events:none; font-size:12px";
@@ -136,6 +140,44 @@ function render({ model, el }) {
     else if (!on) status.textContent = model.get("message");
   }
 
+  // The equation table of the current view, in the order the sweeps run; a row and its node
+  // light up together, whichever the pointer is on.
+  let rows = {};
+  function buildTable() {
+    const cards = model.get("cards");
+    table.innerHTML = "";
+    rows = {};
+    const order = [...new Set([...model.get("forward_order"), ...model.get("reverse_order")])].filter((id) => cards[id]);
+    const grid = element("table", { style: "border-collapse:collapse; width:100%" }, table);
+    const head = element("tr", {}, grid);
+    ["node", "operation", "type", "sweep", "value"].forEach((h) => element("th", { text: h, style: "text-align:left; padding:1px 6px; position:sticky; top:0; background:#f4f4f4" }, head));
+    order.forEach((id) => {
+      const c = cards[id];
+      if (c.kind !== "op" && c.kind !== "group") return;
+      const row = element("tr", { class: "jaxcalc-graph-row", "data-node": id }, grid);
+      const label = c.label + (c.repeat > 1 ? ` × ${c.repeat}` : "") + (c.kind === "group" ? ` (${c.ops} ops)` : "") + (c.detail && c.kind !== "group" ? ` ${c.detail}` : "");
+      [id, label, c.aval, c.phase, (c.value && c.value.text) || ""].forEach((v) => element("td", { text: String(v).slice(0, 60), style: "padding:1px 6px; white-space:nowrap" }, row));
+      row.addEventListener("mouseenter", () => { markNode(id, true); row.style.background = "#fee391"; });
+      row.addEventListener("mouseleave", () => { markNode(id, false); row.style.background = ""; });
+      rows[id] = row;
+    });
+  }
+
+  function markNode(id, on) {
+    const g = nodeEls[id];
+    if (!g) return;
+    const shape = g.querySelector("path, polygon, ellipse");
+    if (shape) { shape.setAttribute("stroke", on ? "#e6550d" : shape.dataset.stroke || "black"); shape.setAttribute("stroke-width", on ? "4" : shape.dataset.width || "1"); }
+    if (on) g.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  function markRow(id, on) {
+    const row = rows[id];
+    if (!row) return;
+    row.style.background = on ? "#fee391" : "";
+    if (on) row.scrollIntoView({ block: "nearest" });
+  }
+
   function clearHighlight() {
     Object.values(nodeEls).forEach((g) => {
       g.style.opacity = "1";
@@ -183,9 +225,9 @@ function render({ model, el }) {
     Object.entries(nodeEls).forEach(([id, g]) => {
       const c = cards[id] || {};
       g.style.cursor = c.kind === "group" ? "zoom-in" : "pointer";
-      g.addEventListener("mouseenter", (e) => { showCard(id, e); linkOrigin(id, true); });
+      g.addEventListener("mouseenter", (e) => { showCard(id, e); linkOrigin(id, true); markRow(id, true); });
       g.addEventListener("mousemove", (e) => showCard(id, e));
-      g.addEventListener("mouseleave", () => { card.style.display = "none"; linkOrigin(id, false); });
+      g.addEventListener("mouseleave", () => { card.style.display = "none"; linkOrigin(id, false); markRow(id, false); });
       g.addEventListener("click", (e) => {
         e.stopPropagation();
         if (c.kind === "group") { status.textContent = `opening ${c.label}…`; model.send({ type: "toggle", id }); }
@@ -214,6 +256,7 @@ function render({ model, el }) {
     status.textContent = model.get("message");
     paint();
     if (stepIndex >= 0) showStep();
+    if (table.style.display !== "none") buildTable();
   }
 
   canvas.addEventListener("click", () => { clearHighlight(); status.textContent = model.get("message"); });
@@ -223,6 +266,11 @@ function render({ model, el }) {
     searchTimer = setTimeout(() => model.send({ type: "search", text: search.value }), 250);
   });
   overlay.addEventListener("change", paint);
+  tableButton.addEventListener("click", () => {
+    const show = table.style.display === "none";
+    table.style.display = show ? "block" : "none";
+    if (show) buildTable();
+  });
   step.addEventListener("click", () => {
     const total = model.get("forward_order").length + model.get("reverse_order").length;
     stepIndex = Math.min(stepIndex + 1, total - 1);
