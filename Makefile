@@ -43,6 +43,7 @@ bench: $(STAMP_TEST)
 	$(PY) benchmarks/laplacian.py
 	$(PY) benchmarks/multivariate.py
 	$(PY) benchmarks/graph_render.py
+	$(PY) benchmarks/graph_explorer_latency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -28,7 +28,7 @@ from .format import format_aval, format_literal, operation_label
 from .model import ComputationGraph, Node
 from .organise import Step as OrganisedStep
 from .organise import organise
-from .scopes import Level, equation_scope, origin_key, place_named_scopes
+from .scopes import Level, equation_source, place_named_scopes
 from .view import FullGraph, NanOrigin
 
 # Library wrappers drawn as one node under their own name when ``fold`` is on (so are calls
@@ -127,8 +127,9 @@ class _Flattener:
             env[var] = key
         env.update(zip(jaxpr.invars, inputs))
         read = lambda a: _Literal(a.val) if isinstance(a, Literal) else env[a]
-        scopes = _relative_scopes(jaxpr.eqns)
-        for eqn, scope in zip(jaxpr.eqns, scopes):
+        sources = [equation_source(e) for e in jaxpr.eqns]
+        scopes = _relative_scopes([levels for levels, _ in sources])
+        for eqn, scope, (_, origin) in zip(jaxpr.eqns, scopes, sources):
             ins = [read(a) for a in eqn.invars]
             body = call_body(eqn.params, len(eqn.invars))
             name = call_name(eqn)
@@ -152,7 +153,7 @@ class _Flattener:
             self.steps.append(_Step(label, detail, ins, outs, is_backward(eqn), run,
                                     [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn),
                                     bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body),
-                                    origin=origin_key(eqn)))
+                                    origin=origin))
         return [read(a) for a in jaxpr.outvars]
 
 
@@ -169,10 +170,10 @@ def _flops(eqn, body=None) -> int:
     return size
 
 
-def _relative_scopes(eqns) -> list[list[Level]]:
+def _relative_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
     """Each equation's scope without the levels every equation here shares (the function
     being drawn, or the body of a call)."""
-    scopes = place_named_scopes([equation_scope(e) for e in eqns])
+    scopes = place_named_scopes(scopes)
     if not scopes:
         return scopes
     common = 0
@@ -465,7 +466,10 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
 
     def shown_output(step):
         """The output a node's value and adjoint describe: the first one anything uses."""
-        return next((k for k in step.outputs if k in consumed), step.outputs[0] if step.outputs else None)
+        for k in step.outputs:
+            if k in consumed:
+                return k
+        return step.outputs[0] if step.outputs else None
 
     atoms: dict[str, Node] = {}
     edges: list[tuple[str, str]] = []

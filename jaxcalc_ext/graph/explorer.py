@@ -6,8 +6,9 @@ value of a small array or a histogram of a large one, the adjoint), highlighting
 and readers, colour overlays (value norm, adjoint magnitude, FLOPs, NaN/Inf) and stepping
 through the forward sweep (values appear) and the reverse sweep (adjoints appear, in the order
 JAX's transpose computes them). Clicking a group, or typing a name in the search box, sends one
-message; the kernel answers with the new view. The output also carries a PNG of the current
-view, so a notebook opened elsewhere (untrusted, GitHub, nbconvert) still shows the picture.
+message; the kernel answers with the new view. The output also carries a PNG of the view,
+refreshed when the view has rested for a moment (the front end says so), so a notebook opened
+elsewhere (untrusted, GitHub, nbconvert) shows the last picture.
 """
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ class GraphExplorer(anywidget.AnyWidget):
         self.kernel_ms: list[float] = []
         self._display_id: str | None = None
         self._png: bytes | None = None
+        self._version = self._shown_version = 0
         self.on_msg(self._on_message)
         self._show(graph)
 
@@ -101,6 +103,8 @@ class GraphExplorer(anywidget.AnyWidget):
             self.toggle(str(content.get("id", "")))
         elif kind == "search":
             self.search(str(content.get("text", "")))
+        elif kind == "settled" and self._display_id is not None and self._shown_version != self._version:
+            self._refresh_static()   # the view rests: the saved notebook's picture follows it
 
     def toggle(self, group_id: str) -> None:
         """Open a closed group, or close an open one, and redraw."""
@@ -154,13 +158,12 @@ class GraphExplorer(anywidget.AnyWidget):
             self.message = message if message is not None else "; ".join(notes)
         self.kernel_ms.append((time.perf_counter() - start) * 1e3)
         self._png = None
-        if self._display_id is not None:
-            self._refresh_static()
+        self._version += 1
 
     # -- display ----------------------------------------------------------------------------
     def _static_png(self) -> bytes | None:
         if self._png is None:
-            bundle = self.graph.image_bundle()
+            bundle = self.graph.image_bundle(retina=False)   # a fallback: 1x keeps it quick and small
             if bundle is not None and "image/png" in bundle[0]:
                 self._png = base64.b64decode(bundle[0]["image/png"])
         return self._png
@@ -178,6 +181,7 @@ class GraphExplorer(anywidget.AnyWidget):
     def _refresh_static(self) -> None:
         from IPython.display import update_display
 
+        self._shown_version = self._version
         data, metadata = self._bundle()
         update_display(data, metadata=metadata, display_id=self._display_id, raw=True)
 
@@ -188,5 +192,6 @@ class GraphExplorer(anywidget.AnyWidget):
             import uuid
 
             self._display_id = uuid.uuid4().hex
+        self._shown_version = self._version
         data, metadata = self._bundle()
         display(data, metadata=metadata, display_id=self._display_id, raw=True)

@@ -153,7 +153,7 @@ class ComputationGraph:
             self._render_error = str(err)
             return None
 
-    def image_bundle(self) -> tuple[dict, dict] | None:
+    def image_bundle(self, retina: bool = True) -> tuple[dict, dict] | None:
         """(data, metadata) with the drawing in one image format (``%config
         JaxCalc.figure_format``): a PNG at twice the resolution by default, which every front
         end shows, trusted or not; None when no Graphviz engine works."""
@@ -165,7 +165,7 @@ class ComputationGraph:
         if fmt == "svg":
             svg = self.svg()
             return None if svg is None else ({"image/svg+xml": svg}, {})
-        scale = 2 if fmt == "retina" and len(self.nodes) <= RETINA_MAX_NODES else 1
+        scale = 2 if retina and fmt == "retina" and len(self.nodes) <= RETINA_MAX_NODES else 1
         dot = self.to_dot()
         dot = dot.replace("{", f"{{\n  dpi={96 * scale};", 1)
         raw = self._rendered("jpg" if fmt == "jpeg" else "png", dot)

@@ -93,27 +93,67 @@ def _named_scopes(eqn) -> list[str]:
     return scopes
 
 
+@dataclass(frozen=True)
+class _Frame:
+    file_name: str
+    function_name: str
+    line_num: int
+
+
+def _raw_frames(eqn) -> list[tuple]:
+    """(code, bytecode offset) pairs, outermost first: cheaper than building Frame objects."""
+    traceback = eqn.source_info.traceback
+    if traceback is None:
+        return []
+    codes, offsets = traceback.raw_frames()
+    return list(zip(reversed(codes), reversed(offsets)))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _frame(code, offset: int) -> _Frame:
+    from jax._src.lib import xla_client
+
+    line = xla_client.Traceback.code_addr2line(code, offset)
+    return _Frame(code.co_filename, getattr(code, "co_qualname", code.co_name), line)
+
+
 def equation_scope(eqn) -> list[Level]:
     """The levels an equation belongs to, outermost first (see the module docstring); named
     scopes first (:func:`place_named_scopes` moves them inside the functions that open them)."""
-    levels = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
-    traceback = eqn.source_info.traceback
-    frames = list(reversed(traceback.frames)) if traceback is not None else []
+    named = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
+    return named + list(_frames_scope(tuple(_raw_frames(eqn))))
+
+
+def equation_source(eqn) -> tuple[list[Level], tuple]:
+    """``(equation_scope(eqn), origin_key(eqn))`` from one read of the traceback."""
+    frames = tuple(_raw_frames(eqn))
+    named = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
+    return named + list(_frames_scope(frames)), _frames_origin(frames)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _frames_scope(frames: tuple) -> tuple[Level, ...]:
+    """The function, line and activation levels of one traceback (equations made by the same
+    call share their traceback's frames, so this is computed once per call)."""
+    levels: list[Level] = []
     caller: tuple | None = None
     last_user = None
-    for frame in frames:
-        name = _activation(frame.file_name, frame.function_name)
+    for code, offset in frames:
+        file_name = code.co_filename
+        name = _activation(file_name, code.co_name)
         if name is not None:
             levels = _with_line(levels, last_user)
-            return levels + [Level(("activation", name, caller), name, "activation", frame.line_num)]
-        if _is_user_file(frame.file_name):
+            return tuple(levels + [Level(("activation", name, caller), name, "activation",
+                                         _frame(code, offset).line_num)])
+        if _is_user_file(file_name):
+            frame = _frame(code, offset)
             function = frame.function_name.split(".")[-1]
             if function not in ("<module>", "<lambda>", "<listcomp>", "<genexpr>", "<dictcomp>"):
-                levels.append(Level(("function", frame.file_name, function, caller), function, "function",
+                levels.append(Level(("function", file_name, function, caller), function, "function",
                                     frame.line_num))
-            caller = (frame.file_name, frame.line_num)
+            caller = (file_name, frame.line_num)
             last_user = frame
-    return _with_line(levels, last_user)
+    return tuple(_with_line(levels, last_user))
 
 
 def origin_key(eqn) -> tuple:
@@ -123,11 +163,11 @@ def origin_key(eqn) -> tuple:
     their transposes in a gradient all share it (JAX gives them the forward call's traceback),
     so the explorer can link a forward node to its backward ones.
     """
-    traceback = eqn.source_info.traceback
-    if traceback is None:
-        return ()
-    codes, offsets = traceback.raw_frames()
-    frames = list(zip(reversed(codes), reversed(offsets)))     # outermost first
+    return _frames_origin(tuple(_raw_frames(eqn)))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _frames_origin(frames: tuple) -> tuple:
     last_user = max((i for i, (code, _) in enumerate(frames) if _is_user_file(code.co_filename)), default=None)
     if last_user is None:
         return ()
@@ -155,8 +195,11 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
     (JAX records the scope stack and the Python stack separately; a scope opened in a function
     holds equations whose frames all pass through that function.)
     """
-    frames_of = [[lv for lv in s if lv.kind != "scope"] for s in scopes]
-    named_of = [[lv for lv in s if lv.kind == "scope"] for s in scopes]
+    if not any(lv.kind == "scope" for s in scopes for lv in s[:1]):
+        return scopes                             # no named scopes (they always come first)
+    distinct = list(dict.fromkeys(tuple(s) for s in scopes))   # equations of one call share theirs
+    frames_of = [[lv for lv in s if lv.kind != "scope"] for s in distinct]
+    named_of = [[lv for lv in s if lv.kind == "scope"] for s in distinct]
     shared: dict[tuple, list[Level]] = {}    # scope -> the functions all its equations are in
     for frames, named in zip(frames_of, named_of):
         functions = []
@@ -170,8 +213,8 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
             while n < min(len(prefix), len(functions)) and prefix[n].key == functions[n].key:
                 n += 1
             shared[level.key] = prefix[:n]
-    out = []
-    for frames, named in zip(frames_of, named_of):
+    placed = {}
+    for key, frames, named in zip(distinct, frames_of, named_of):
         at = [len(shared[level.key]) for level in named]
         at = [max(at[:i + 1]) for i in range(len(at))]       # nested scopes never move outwards
         path = []
@@ -179,5 +222,6 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
             path.extend(level for level, where in zip(named, at) if where == i)
             if frame is not None:
                 path.append(frame)
-        out.append(path)
+        placed[key] = path
+    out = [list(placed[tuple(s)]) for s in scopes]
     return out

@@ -69,7 +69,13 @@ function render({ model, el }) {
   card.style.cssText = "position:absolute; display:none; background:#fff; border:1px solid #999; padding:6px; " +
     "box-shadow:2px 2px 6px rgba(0,0,0,.2); max-width:22em; z-index:10; pointer-events:none; font-size:12px";
 
-  let nodeEls = {}, clusterEls = {}, stepIndex = -1;
+  // What the user set here lives on the model, so a view drawn again (the notebook refreshes the
+  // output's static picture once the view settles) keeps its step, overlay, table and timings.
+  const ui = model.__jaxcalcUi || (model.__jaxcalcUi = { stepIndex: -1, overlay: "none", table: false, latencies: [], clickedAt: null });
+  let nodeEls = {}, clusterEls = {}, settleTimer = null;
+  function ask(message) { ui.clickedAt = performance.now(); model.send(message); }
+  overlay.value = ui.overlay;
+  if (ui.latencies.length) root.dataset.latencies = JSON.stringify(ui.latencies);
 
   const idOf = (g) => (g.querySelector("title") || {}).textContent;
 
@@ -189,22 +195,22 @@ function render({ model, el }) {
   // Stepping: values (lines "= ...") appear in forward order, then adjoints in the reverse sweep's.
   function showStep() {
     const fwd = model.get("forward_order"), rev = model.get("reverse_order");
-    const seenValue = new Set(fwd.slice(0, Math.min(stepIndex + 1, fwd.length)));
-    const seenAdjoint = new Set(rev.slice(0, Math.max(0, stepIndex + 1 - fwd.length)));
-    const current = stepIndex < fwd.length ? fwd[stepIndex] : rev[stepIndex - fwd.length];
+    const seenValue = new Set(fwd.slice(0, Math.min(ui.stepIndex + 1, fwd.length)));
+    const seenAdjoint = new Set(rev.slice(0, Math.max(0, ui.stepIndex + 1 - fwd.length)));
+    const current = ui.stepIndex < fwd.length ? fwd[ui.stepIndex] : rev[ui.stepIndex - fwd.length];
     Object.entries(nodeEls).forEach(([id, g]) => {
       g.querySelectorAll("text").forEach((t) => {
         const s = t.textContent;
-        if (s.startsWith("= ")) t.style.visibility = stepIndex < 0 || seenValue.has(id) ? "visible" : "hidden";
-        if (s.startsWith("adjoint ")) t.style.visibility = stepIndex < 0 || seenAdjoint.has(id) ? "visible" : "hidden";
+        if (s.startsWith("= ")) t.style.visibility = ui.stepIndex < 0 || seenValue.has(id) ? "visible" : "hidden";
+        if (s.startsWith("adjoint ")) t.style.visibility = ui.stepIndex < 0 || seenAdjoint.has(id) ? "visible" : "hidden";
       });
       g.style.outline = "";
       const shape = g.querySelector("path, polygon, ellipse");
       if (shape) shape.setAttribute("stroke-width", id === current ? "4" : shape.dataset.width || "1");
     });
-    if (stepIndex < 0) status.textContent = "";
-    else if (stepIndex < fwd.length) status.textContent = `forward sweep ${stepIndex + 1}/${fwd.length}: ${(model.get("cards")[current] || {}).label || current}`;
-    else status.textContent = `reverse sweep ${stepIndex - fwd.length + 1}/${rev.length}: adjoint of ${(model.get("cards")[current] || {}).label || current}`;
+    if (ui.stepIndex < 0) status.textContent = "";
+    else if (ui.stepIndex < fwd.length) status.textContent = `forward sweep ${ui.stepIndex + 1}/${fwd.length}: ${(model.get("cards")[current] || {}).label || current}`;
+    else status.textContent = `reverse sweep ${ui.stepIndex - fwd.length + 1}/${rev.length}: adjoint of ${(model.get("cards")[current] || {}).label || current}`;
   }
 
   function draw() {
@@ -230,7 +236,7 @@ function render({ model, el }) {
       g.addEventListener("mouseleave", () => { card.style.display = "none"; linkOrigin(id, false); markRow(id, false); });
       g.addEventListener("click", (e) => {
         e.stopPropagation();
-        if (c.kind === "group") { status.textContent = `opening ${c.label}…`; model.send({ type: "toggle", id }); }
+        if (c.kind === "group") { status.textContent = `opening ${c.label}…`; ask({ type: "toggle", id }); }
         else highlightAround(id);
       });
     });
@@ -240,7 +246,7 @@ function render({ model, el }) {
       if (!label || !clusters[cid]) return;
       label.style.cursor = "zoom-out";
       label.style.textDecoration = "underline dotted";
-      label.addEventListener("click", (e) => { e.stopPropagation(); model.send({ type: "toggle", id: clusters[cid] }); });
+      label.addEventListener("click", (e) => { e.stopPropagation(); ask({ type: "toggle", id: clusters[cid] }); });
     });
     const marked = new Set(model.get("highlight"));
     Object.entries(nodeEls).forEach(([id, g]) => {
@@ -255,8 +261,18 @@ function render({ model, el }) {
     });
     status.textContent = model.get("message");
     paint();
-    if (stepIndex >= 0) showStep();
+    if (ui.stepIndex >= 0) showStep();
     if (table.style.display !== "none") buildTable();
+    if (ui.clickedAt !== null) {
+      const start = ui.clickedAt;
+      ui.clickedAt = null;
+      requestAnimationFrame(() => {
+        ui.latencies.push(Math.round(performance.now() - start));
+        root.dataset.latencies = JSON.stringify(ui.latencies);
+      });
+    }
+    clearTimeout(settleTimer);   // once the view rests, the kernel refreshes the saved picture
+    settleTimer = setTimeout(() => model.send({ type: "settled" }), 1500);
   }
 
   canvas.addEventListener("click", () => { clearHighlight(); status.textContent = model.get("message"); });
@@ -265,22 +281,23 @@ function render({ model, el }) {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => model.send({ type: "search", text: search.value }), 250);
   });
-  overlay.addEventListener("change", paint);
+  overlay.addEventListener("change", () => { ui.overlay = overlay.value; paint(); });
   tableButton.addEventListener("click", () => {
-    const show = table.style.display === "none";
-    table.style.display = show ? "block" : "none";
-    if (show) buildTable();
+    ui.table = table.style.display === "none";
+    table.style.display = ui.table ? "block" : "none";
+    if (ui.table) buildTable();
   });
   step.addEventListener("click", () => {
     const total = model.get("forward_order").length + model.get("reverse_order").length;
-    stepIndex = Math.min(stepIndex + 1, total - 1);
+    ui.stepIndex = Math.min(ui.stepIndex + 1, total - 1);
     showStep();
   });
-  back.addEventListener("click", () => { stepIndex = Math.max(stepIndex - 1, -1); showStep(); });
-  reset.addEventListener("click", () => { stepIndex = -1; showStep(); clearHighlight(); });
-  model.on("change:svg", draw);
-  model.on("change:highlight", draw);
+  back.addEventListener("click", () => { ui.stepIndex = Math.max(ui.stepIndex - 1, -1); showStep(); });
+  reset.addEventListener("click", () => { ui.stepIndex = -1; showStep(); clearHighlight(); });
+  model.on("change", draw);   // once per kernel answer (svg, cards and highlight change together)
+  if (ui.table) table.style.display = "block";
   draw();
+  return () => { clearTimeout(settleTimer); model.off("change", draw); };
 }
 
 export default { render };
