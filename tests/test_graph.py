@@ -237,3 +237,4 @@ def test_renderer_says_to_install_pygraphviz_when_the_child_cannot_import_it(mon
     monkeypatch.setattr(render_module, "sys", type("Y", (), {"executable": str(fake)}))
     with pytest.raises(render_module.RenderError, match="pip install pygraphviz"):
         render_module.render_dot("digraph { a -> b }")
+    worker.close()

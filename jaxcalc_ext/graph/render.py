@@ -7,6 +7,7 @@ works, :class:`RenderError` carries a one-line hint and callers fall back to DOT
 """
 from __future__ import annotations
 
+import atexit
 import select
 import shutil
 import subprocess
@@ -119,7 +120,22 @@ class _Worker:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+            for pipe in (self.process.stdin, self.process.stdout):
+                pipe.close()
             self.process = None
+
+    def close(self) -> None:
+        """End the child (at exit): it stops when its input closes."""
+        with self.lock:
+            if self.process is not None:
+                self.process.stdin.close()
+                try:
+                    self.process.wait(2)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+                self.process.stdout.close()
+                self.process = None
 
     def render(self, python_argv: list[str], source: str, fmt: str, timeout: float) -> bytes:
         import time
@@ -175,3 +191,4 @@ class _Reply:
 
 
 _worker = _Worker()
+atexit.register(_worker.close)
