@@ -246,3 +246,25 @@ def test_a_forward_node_is_linked_to_its_derivative_and_transposed_equations():
     assert origin["sin"] == origin["cos"]          # d cos = -sin: made by the cos call
     backward_of_cos = [n.label for n in ops if n.phase == "backward" and n.origin == origin["cos"]]
     assert "neg" in backward_of_cos and "mul" in backward_of_cos
+
+
+def test_explorer_kernel_side_opens_searches_and_describes_values():
+    from jaxcalc_ext.graph.explorer import GraphExplorer
+
+    params = models.mlp_params(jax.random.key(0), layers=3, width=80)
+    explorer = GraphExplorer(jc.computation_graph(jax.grad(models.mlp), params, jnp.ones(80), values=True))
+    before = set(explorer.cards)
+    group = next(i for i, c in explorer.cards.items() if c["kind"] == "group")
+    explorer.toggle(group)
+    assert group not in explorer.cards and len(explorer.cards) > len(before) - 1
+    explorer.toggle(group)                                  # and closed again
+    assert set(explorer.cards) == before
+    explorer.search("gelu")
+    assert explorer.highlight and "match" in explorer.message
+    weight = next(c for c in explorer.cards.values() if c["label"] == "params[2][0]")
+    assert weight["value"]["histogram"]["counts"] and sum(weight["value"]["histogram"]["counts"]) == 80 * 80
+    assert weight["flops"] == 0 and weight["aval"] == "f32[80,80]"
+    matmuls = [n for n in explorer.graph.full.atoms.values() if n.label == "@" and n.phase == "forward"]
+    assert len(matmuls) == 3 and all(n.flops == 2 * 80 * 80 for n in matmuls)   # W (80x80) @ x (80)
+    explorer._on_message(explorer, {"type": "toggle", "id": "no such group"}, [])   # ignored, no error
+    assert explorer.svg.lstrip().startswith("<?xml")

@@ -99,12 +99,15 @@ class GraphExplorer(anywidget.AnyWidget):
     # -- kernel side ------------------------------------------------------------------------
     def _on_message(self, _widget, content: dict, buffers) -> None:
         kind = content.get("type")
-        if kind == "toggle":
-            self.toggle(str(content.get("id", "")))
-        elif kind == "search":
-            self.search(str(content.get("text", "")))
-        elif kind == "settled" and self._display_id is not None and self._shown_version != self._version:
-            self._refresh_static()   # the view rests: the saved notebook's picture follows it
+        try:
+            if kind == "toggle":
+                self.toggle(str(content.get("id", "")))
+            elif kind == "search":
+                self.search(str(content.get("text", "")))
+            elif kind == "settled" and self._display_id is not None and self._shown_version != self._version:
+                self._refresh_static()   # the view rests: the saved notebook's picture follows it
+        except Exception as err:   # always answer in one line: a silent failure would look like a hang
+            self.message = f"could not redraw: {type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
 
     def toggle(self, group_id: str) -> None:
         """Open a closed group, or close an open one, and redraw."""
