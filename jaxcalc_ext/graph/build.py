@@ -59,7 +59,7 @@ class _Step:
     bodies: list = field(default_factory=list)  # (name, jaxpr) of loops and branches, drawn as structure
     scope: list = field(default_factory=list)   # Levels, outermost first (see scopes.py)
     flops: int = 0
-    origin: tuple = ()   # the user's call that made it (scopes.origin_key)
+    origin: tuple = ()   # the user's call that made it (scopes._frames_origin)
 
 
 def _bind(eqn) -> Callable[..., list]:

@@ -149,8 +149,7 @@ class GraphExplorer(anywidget.AnyWidget):
             self.svg = svg
             self.cards = {n.id: node_card(n) for n in view.nodes}
             self.edges = [list(e) for e in view.edges]
-            self.forward_order = [a for a in in_order(
-                [a for a, n in full.atoms.items() if n.kind == "input"] + full.forward_order)]
+            self.forward_order = in_order([a for a, n in full.atoms.items() if n.kind == "input"] + full.forward_order)
             self.reverse_order = in_order(full.reverse_order + [a for a, n in full.atoms.items() if n.kind == "input"])
             self.highlight = list(highlight)
             self.title = view.title

@@ -49,10 +49,14 @@ class Hierarchy:
     top: list[str] = field(default_factory=list)
     parent: dict[str, str | None] = field(default_factory=dict)   # atom or group -> group
 
-    def add_group(self, label: str, kind: str, parent: str | None) -> str:
+    def _new_id(self) -> str:
         gid = f"g{len(self.groups)}"
-        while gid in self.groups:
+        while gid in self.groups:     # ids of dissolved groups are not reused
             gid += "_"
+        return gid
+
+    def add_group(self, label: str, kind: str, parent: str | None) -> str:
+        gid = self._new_id()
         self.groups[gid] = Group(gid, label, kind, parent)
         self._append(gid, parent)
         return gid
@@ -147,7 +151,7 @@ class Hierarchy:
                 if count + cost > budget:
                     continue
                 if self.groups[g].kind == "repeat":   # a run opens whole, or stays rolled
-                    opened |= {s for s in everything if g in self.ancestors(s)} | {g}
+                    opened |= self._subtree(g, everything)
                 else:
                     opened.add(g)
                     next_frontier.extend(i for i in self.items(g) if i in self.groups and i not in opened)
@@ -155,10 +159,13 @@ class Hierarchy:
             frontier = next_frontier
         return opened
 
+    def _subtree(self, group: str, everything: set[str]) -> set[str]:
+        """``group`` and the openable groups inside it."""
+        return {s for s in everything if group in self.ancestors(s)} | {group}
+
     def _open_cost(self, group: str, opened: set[str], everything: set[str]) -> int:
         if self.groups[group].kind == "repeat":
-            subtree = {s for s in everything if group in self.ancestors(s)} | {group}
-            return self.count(opened | subtree) - self.count(opened)
+            return self.count(opened | self._subtree(group, everything)) - self.count(opened)
         return len(self.items(group)) - 1
 
     def _forced(self, atoms: set[str]) -> set[str]:
@@ -193,9 +200,7 @@ class Hierarchy:
         """Put consecutive ``members`` of ``parent`` into a new group in their place."""
         siblings = self.items(parent)
         at = siblings.index(members[0])
-        gid = f"g{len(self.groups)}"
-        while gid in self.groups:
-            gid += "_"
+        gid = self._new_id()
         self.groups[gid] = Group(gid, label, kind, parent, list(members), repeat)
         self.parent[gid] = parent
         siblings[at:at + len(members)] = [gid]
@@ -209,7 +214,7 @@ class Hierarchy:
         """What a group computes, for telling identical layers apart: its operations in order."""
         if item not in self.groups:
             return (labels.get(item, item),)
-        return tuple(labels.get(a, "") for a in self.atoms(item) if a.startswith("n") and "l" not in a)
+        return tuple(labels[a] for a in self.atoms(item) if a in labels)   # labels: operations only
 
     def roll_repeats(self, labels: dict[str, str]) -> None:
         """Runs of identical sibling groups (same kind, same operations) become one ``× N`` group."""

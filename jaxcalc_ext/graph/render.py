@@ -49,14 +49,15 @@ class RenderError(RuntimeError):
 
 
 def engines() -> list[tuple[str, list[str]]]:
-    """The render commands to try, in order: (name, argv without the format)."""
+    """The render commands to try, in order: (name, argv without the format). ``pygraphviz`` is
+    the Python that starts the long-lived drawing child (see :class:`_Worker`)."""
     found = []
     dot = shutil.which("dot")
     if dot:
         found.append(("dot", [dot]))
     # -I: isolated mode, so a pygraphviz.py (or anything else) in the notebook's folder is never
     # imported by the child, and PYTHON* environment variables are ignored.
-    found.append(("pygraphviz", [sys.executable, "-I", "-c", _PYGRAPHVIZ]))
+    found.append(("pygraphviz", [sys.executable, "-I"]))
     return found
 
 
@@ -66,17 +67,16 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
         raise RenderError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     problems, missing = [], []
     for name, argv in engines():
-        if name == "pygraphviz" and argv[-1] == _PYGRAPHVIZ:
+        if name == "pygraphviz":
             try:
-                return _worker.render(argv[:-1], source, fmt, timeout)
+                return _worker.render(argv, source, fmt, timeout)
             except _WorkerFailed as err:
                 problems.append(f"pygraphviz: {err}")
                 if "No module named 'pygraphviz'" in str(err):
                     missing.append(name)
                 continue
-        args = argv + [f"-T{fmt}"] if name == "dot" else argv + [fmt]
         try:
-            done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
+            done = subprocess.run(argv + [f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
                                   timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             problems.append(f"{name} took more than {timeout:g} s")
@@ -89,8 +89,6 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
         if done.returncode == 0 and done.stdout:
             return done.stdout
         last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[-1]
-        if "No module named 'pygraphviz'" in last:
-            missing.append(name)
         problems.append(f"{name}: {last[:200]}")
     hint = ("install Graphviz (apt-get install graphviz) or pip install pygraphviz"
             if len(missing) == len(problems) else "the graph itself could not be laid out")
@@ -112,7 +110,7 @@ class _Worker:
 
     def _start(self, python_argv: list[str]) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen(python_argv + [_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self.process = subprocess.Popen(python_argv + ["-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=subprocess.DEVNULL, bufsize=0)
         return self.process
 

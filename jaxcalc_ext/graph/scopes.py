@@ -120,12 +120,12 @@ def _frame(code, offset: int) -> _Frame:
 def equation_scope(eqn) -> list[Level]:
     """The levels an equation belongs to, outermost first (see the module docstring); named
     scopes first (:func:`place_named_scopes` moves them inside the functions that open them)."""
-    named = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
-    return named + list(_frames_scope(tuple(_raw_frames(eqn))))
+    return equation_source(eqn)[0]
 
 
 def equation_source(eqn) -> tuple[list[Level], tuple]:
-    """``(equation_scope(eqn), origin_key(eqn))`` from one read of the traceback."""
+    """The equation's scope (:func:`equation_scope`) and its origin (:func:`_frames_origin`),
+    from one read of the traceback."""
     frames = tuple(_raw_frames(eqn))
     named = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
     return named + list(_frames_scope(frames)), _frames_origin(frames)
@@ -156,18 +156,14 @@ def _frames_scope(frames: tuple) -> tuple[Level, ...]:
     return tuple(_with_line(levels, last_user))
 
 
-def origin_key(eqn) -> tuple:
+@functools.lru_cache(maxsize=1 << 14)
+def _frames_origin(frames: tuple) -> tuple:
     """Which call in the user's code made this equation: the innermost user frame's bytecode
     offset (one per call, even several on a line) and the library frames below it down to the
     primitive's ``bind``. A primitive's forward equation, the equations of its derivative and
     their transposes in a gradient all share it (JAX gives them the forward call's traceback),
     so the explorer can link a forward node to its backward ones.
     """
-    return _frames_origin(tuple(_raw_frames(eqn)))
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _frames_origin(frames: tuple) -> tuple:
     last_user = max((i for i, (code, _) in enumerate(frames) if _is_user_file(code.co_filename)), default=None)
     if last_user is None:
         return ()

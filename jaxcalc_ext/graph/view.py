@@ -50,11 +50,7 @@ class FullGraph:
     forward_order: list[str] = field(default_factory=list)
     reverse_order: list[str] = field(default_factory=list)
     nan: NanOrigin | None = None
-    extra: dict = field(default_factory=dict)   # per-atom data for the explorer (histograms, flops)
-
-    def group_label(self, gid: str) -> str:
-        g = self.hierarchy.groups[gid]
-        return g.label
+    _reader_map: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def find(self, text: str) -> list[str]:
         """Atoms and groups whose label contains ``text`` (case-insensitive)."""
@@ -130,7 +126,8 @@ class FullGraph:
         inside = h.atoms(gid)
         members = set(inside)
         ops = [a for a in inside if self.atoms[a].kind == "op"]
-        leaving = {a for a, b in self.edges if a in members and b not in members}
+        readers = self._readers()
+        leaving = {a for a in inside if any(b not in members for b in readers.get(a, ()))}
         result = next((a for a in reversed(inside) if a in leaving and self.atoms[a].kind == "op"), None)
         result_node = self.atoms[result] if result else None
         flag = ""
@@ -147,6 +144,15 @@ class FullGraph:
         node.flag, node.ops, node.group_kind = flag, len(ops), g.kind
         node.flops = sum(self.atoms[a].flops for a in ops)
         return node
+
+    def _readers(self) -> dict[str, list[str]]:
+        """atom -> the atoms that read it (built once: every collapsed group node asks)."""
+        if self._reader_map is None:
+            readers: dict[str, list[str]] = {}
+            for a, b in self.edges:
+                readers.setdefault(a, []).append(b)
+            self._reader_map = readers
+        return self._reader_map
 
     def default_view(self, max_nodes: int | None, depth: int | None = None, fold: bool = True,
                      must_show: set[str] = frozenset()) -> ComputationGraph:
