@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
-from browser_lab import lab, open_notebook, run_all, why_no_browser  # noqa: E402
+from browser_lab import lab, open_notebook, run_all, why_no_browser, write_notebook  # noqa: E402
 
 MODELS = pathlib.Path(__file__).resolve().parent / "graph_models.py"
 
@@ -42,14 +42,9 @@ def main(argv=None) -> int:
     if missing:
         print(f"cannot measure: {missing}")
         return 1
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
     with tempfile.TemporaryDirectory() as folder:
         root = pathlib.Path(folder)
-        nb = new_notebook(cells=[new_code_cell(c) for c in cells(args.layers)])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, str(root / "explore.ipynb"))
+        write_notebook(root / "explore.ipynb", cells(args.layers))
         with lab(root) as (server, browser):
             page = open_notebook(browser, server, "explore.ipynb")
             run_all(page)

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
-from browser_lab import lab, open_notebook, run_all, why_no_browser  # noqa: E402
+from browser_lab import lab, open_notebook, run_all, why_no_browser, write_notebook  # noqa: E402
 
 CELLS = ["%load_ext jaxcalc_ext", "%taylor tan(x) --at 0 --order 12 --live --range -1.5 1.5"]
 
@@ -35,14 +35,9 @@ def main(argv=None) -> int:
     if missing:
         print(f"cannot measure: {missing}")
         return 1
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
     with tempfile.TemporaryDirectory() as folder:
         root = pathlib.Path(folder)
-        nb = new_notebook(cells=[new_code_cell(c) for c in CELLS])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, str(root / "live.ipynb"))
+        write_notebook(root / "live.ipynb", CELLS)
         with lab(root, nodelay=not args.without_nodelay) as (server, browser):
             page = open_notebook(browser, server, "live.ipynb")
             run_all(page)

@@ -149,3 +149,13 @@ def run_all(page, timeout: float = 240.0) -> None:
 def copy_examples(destination: Path, names: list[str], source: Path) -> None:
     for name in names:
         shutil.copy(source / name, destination / name)
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A python3 notebook of these code cells at ``path`` (for benchmarks that drive a page)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))

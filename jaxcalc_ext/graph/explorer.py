@@ -20,6 +20,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..render.widget_output import StaticFallback
 from .format import format_value
 from .model import ComputationGraph, Node
 
@@ -64,7 +65,7 @@ def node_card(node: Node, is_open: bool = False) -> dict:
     return card
 
 
-class GraphExplorer(anywidget.AnyWidget):
+class GraphExplorer(StaticFallback, anywidget.AnyWidget):
     """An interactive view of a :class:`ComputationGraph` (``explorer.graph`` is the current view).
 
     ``explorer.toggle(group_id)`` and ``explorer.search(text)`` do from Python what a click and the
@@ -163,37 +164,20 @@ class GraphExplorer(anywidget.AnyWidget):
         self._version += 1
 
     # -- display ----------------------------------------------------------------------------
-    def _static_png(self) -> bytes | None:
+    def _fallback_png(self) -> bytes | None:
         if self._png is None:
             bundle = self.graph.image_bundle(retina=False)   # a fallback: 1x keeps it quick and small
             if bundle is not None and "image/png" in bundle[0]:
                 self._png = base64.b64decode(bundle[0]["image/png"])
         return self._png
 
-    def _bundle(self) -> tuple[dict, dict]:
-        bundle = super()._repr_mimebundle_() or {}
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data, metadata = dict(data), dict(metadata or {})
-        png = self._static_png()
-        if png is not None:
-            data["image/png"] = base64.b64encode(png).decode("ascii")
-        data["text/plain"] = self.graph.to_text(max_rows=60)
-        return data, metadata
+    def _fallback_text(self) -> str:
+        return self.graph.to_text(max_rows=60)
 
     def _refresh_static(self) -> None:
-        from IPython.display import update_display
-
         self._shown_version = self._version
-        data, metadata = self._bundle()
-        update_display(data, metadata=metadata, display_id=self._display_id, raw=True)
+        super()._refresh_static()
 
     def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        if self._display_id is None:
-            import uuid
-
-            self._display_id = uuid.uuid4().hex
         self._shown_version = self._version
-        data, metadata = self._bundle()
-        display(data, metadata=metadata, display_id=self._display_id, raw=True)
+        super()._ipython_display_()

@@ -22,12 +22,13 @@ import numpy as np
 import traitlets
 
 from ..errors import JaxCalcError
+from ..render.widget_output import StaticFallback
 from ..taylor.live import LiveTaylor
 
 _ESM = pathlib.Path(__file__).parent / "static" / "taylor_live.js"
 
 
-class TaylorExplorer(anywidget.AnyWidget):
+class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
     """``%taylor FUNC --at X0 --live``: Taylor polynomials that follow the hand.
 
     ``explorer.live`` is the :class:`~jaxcalc_ext.taylor.live.LiveTaylor` underneath;
@@ -86,31 +87,15 @@ class TaylorExplorer(anywidget.AnyWidget):
         if not data_url.startswith(prefix) or self._display_id is None:
             return
         self._static_png = base64.b64decode(data_url[len(prefix):])
-        from IPython.display import update_display
-
-        data, metadata = self._bundle()
-        update_display(data, metadata=metadata, display_id=self._display_id, raw=True)
+        self._refresh_static()
 
     # -- display ----------------------------------------------------------------------------
-    def _bundle(self) -> tuple[dict, dict]:
-        bundle = super()._repr_mimebundle_() or {}
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})  # anywidget / ipywidgets
-        data, metadata = dict(data), dict(metadata or {})
-        if self._static_png:
-            data["image/png"] = base64.b64encode(self._static_png).decode("ascii")
-        data["text/plain"] = (f"<live Taylor view of {self.label}: T_{self.order} at {self.center}; "
-                              "move its controls in JupyterLab, Notebook 7 or VS Code>")
-        return data, metadata
+    def _fallback_png(self) -> bytes | None:
+        return self._static_png
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        if self._display_id is None:
-            import uuid
-
-            self._display_id = uuid.uuid4().hex
-        data, metadata = self._bundle()
-        display(data, metadata=metadata, display_id=self._display_id, raw=True)
+    def _fallback_text(self) -> str:
+        return (f"<live Taylor view of {self.label}: T_{self.order} at {self.center}; "
+                "move its controls in JupyterLab, Notebook 7 or VS Code>")
 
 
 def frame_message(frame) -> tuple[dict, list[bytes]]:
