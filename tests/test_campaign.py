@@ -67,6 +67,21 @@ def _has_cond(tree):
     return isinstance(tree, tuple) and (tree[0] == "cond" or any(_has_cond(t) for t in tree[1:]))
 
 
+def _contour_crosses_a_switch(tree, x0, points=64) -> bool:
+    """Whether the oracle's contour (radius RADIUS about x0) carries some cond's argument across
+    the switch at 0.3, where mpmath mixes both branches. The argument is any subexpression
+    (cond(x / (1.5 + x^2)) switches near x = 0.5), so it is evaluated along the circle."""
+    if not isinstance(tree, tuple):
+        return False
+    if tree[0] == "cond":
+        argument = _build(tree[1], 1)
+        circle = [mpmath.mpf(x0) + RADIUS * mpmath.expjpi(2 * mpmath.mpf(k) / points) for k in range(points)]
+        sides = {mpmath.re(argument(z)) > 0.3 for z in circle}
+        if len(sides) > 1:
+            return True
+    return any(_contour_crosses_a_switch(t, x0, points) for t in tree[1:])
+
+
 POINTS = st.one_of(st.sampled_from([0.0, 0.3, -0.3, 1.0, 0.5]), st.floats(-1.5, 1.5, allow_nan=False).map(lambda v: round(v, 3)))
 
 
@@ -89,8 +104,9 @@ def test_random_compositions_are_right_or_refused(x64, tree, x0):
     got = np.ravel(p.monomial_coefficients)
     if _has_cond(tree) and abs(x0 - 0.3) < 3 * RADIUS:
         return   # the circle of the oracle's contour crosses the cond's switch: no mpmath series
-    want = mp_taylor(f_mp, x0, order, radius=RADIUS, points=64, dps=40)
-    assert disc_err(got, want, RADIUS) < 1e-9, (tree, x0, got, want)
+    if not _contour_crosses_a_switch(tree, x0):
+        want = mp_taylor(f_mp, x0, order, radius=RADIUS, points=64, dps=40)
+        assert disc_err(got, want, RADIUS) < 1e-9, (tree, x0, got, want)
     # low order against nested jax.jvp, JAX's own rules
     d1 = jax.jvp(f_jax, (jnp.float64(x0),), (jnp.float64(1.0),))[1]
     assert abs(float(d1) - got[1]) <= 1e-9 * max(1.0, abs(got[1])), (tree, x0)
