@@ -18,6 +18,23 @@ from jax.extend import core as jcore
 BODY_PARAMS = ("jaxpr", "call_jaxpr", "fun_jaxpr")
 
 
+def bind_equation(primitive, params: dict, *args):
+    """Apply an equation's primitive to ``args`` as ``jax.core.eval_jaxpr`` does: call-like
+    primitives (``custom_jvp_call``, ``custom_vjp_call``, ``pjit``) store their bodies in a
+    form that ``bind`` does not take, and ``get_bind_params`` turns them back.
+
+    >>> import jax
+    >>> eqn = jax.make_jaxpr(jax.nn.relu)(2.0).jaxpr.eqns[0]     # a custom_jvp_call
+    >>> float(bind_equation(eqn.primitive, eqn.params, 2.0))
+    2.0
+    """
+    bind_params = primitive.get_bind_params(params)
+    if isinstance(bind_params, tuple):  # JAX < 0.7: (subfuns, params)
+        subfuns, bind_params = bind_params
+        return primitive.bind(*subfuns, *args, **bind_params)
+    return primitive.bind(*args, **bind_params)
+
+
 def closed(jaxpr) -> jcore.ClosedJaxpr:
     return jaxpr if isinstance(jaxpr, jcore.ClosedJaxpr) else jcore.ClosedJaxpr(jaxpr, ())
 

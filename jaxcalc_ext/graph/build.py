@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import JaxCalcError
-from ..jaxpr_tools import call_body, call_name, is_backward, labelled_sub_jaxprs, sub_jaxprs
+from ..jaxpr_tools import bind_equation, call_body, call_name, is_backward, labelled_sub_jaxprs, sub_jaxprs
 from .format import format_aval, format_literal, operation_label
 from .model import ComputationGraph, Node
 from .organise import Step as OrganisedStep
@@ -66,7 +66,7 @@ def _bind(eqn) -> Callable[..., list]:
     prim, params = eqn.primitive, eqn.params
 
     def run(*args):
-        out = prim.bind(*args, **params)
+        out = bind_equation(prim, params, *args)
         return list(out) if prim.multiple_results else [out]
     return run
 

@@ -26,7 +26,7 @@ def user_errors_as_usage_errors(method):
         except JaxCalcError as err:
             raise UsageError(" ".join(str(err).split("\n")[0].split())) from None
         except Exception as err:
-            described = describe_user_error(err, line=args[0] if args else "")
+            described = describe_user_error(err, line=args[0] if args else "", magic=method.__name__)
             if described is None:
                 raise
             raise UsageError(described) from None

@@ -20,10 +20,11 @@ from typing import Any, Callable
 
 from ..errors import JaxCalcError
 
-# Names that can be free variables of an expression: x, y, t, w1, x_2, and Greek letters.
+# Names that can be free variables of an expression: a single letter of any alphabet (x, y, t,
+# θ), with digits (w1, x_2), or a Greek letter's name (theta).
 _GREEK = ("alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lam|mu|nu|xi|rho|sigma|tau|"
           "phi|chi|psi|omega")
-_VARIABLE_NAME = re.compile(rf"(?:[A-Za-z]|{_GREEK})(_?\d+)?$")
+_VARIABLE_NAME = re.compile(rf"(?:[^\W\d_]|{_GREEK})(_?\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,14 @@ def _is_number(value) -> bool:
 
 
 def resolve_function(text: str, namespace: dict, variables: list[str] | None = None,
-                     coordinates: int | None = None) -> ResolvedFunction:
+                     coordinates: int | None = None, free_variables: bool = True) -> ResolvedFunction:
     """Resolve ``text`` against the user's namespace; see the module docstring.
 
     The variables of an expression are its single-letter-like names that are not bound to a
     number or a function: a name bound to data (``x = np.linspace(...)``) is still a variable,
     and a name bound to a number (``a = 2.0``) is a parameter. With ``coordinates`` (how many
     the point has), a mismatch is a one-line error; ``variables`` (``--vars``) overrides.
+    Without ``free_variables`` (``%graddag``, ``%jaxpr``) the text must name a function.
     """
     text = text.strip()
     if not text:
@@ -98,6 +100,11 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
     scope = {**math_namespace(), **namespace}
     names, called = _names(tree)
     known = lambda n: n in scope or hasattr(builtins, n)
+    if not free_variables:
+        unknown = [n for n in names if not known(n)]
+        if unknown:
+            raise JaxCalcError(f"unknown name '{unknown[0]}': define it first (def {unknown[0]}(x): ...) "
+                               "or give a lambda")
     if variables is None:
         free = sorted(n for n in names if not known(n))
         not_variables = [n for n in free if not _VARIABLE_NAME.match(n)]
@@ -259,7 +266,7 @@ def resolve_call(text: str, namespace: dict, magic: str = "%jaxpr") -> tuple[Res
     head, arg_nodes, keywords = split
     if keywords:
         raise JaxCalcError("give the arguments by position, not by keyword")
-    resolved = resolve_function(head, namespace)
+    resolved = resolve_function(head, namespace, free_variables=False)
     scope = {**math_namespace(), **namespace}
     try:
         args = tuple(eval(compile(ast.Expression(a), "<args>", "eval"), scope) for a in arg_nodes)

@@ -39,7 +39,7 @@ def _user_frame(err: BaseException):
     return frames[-1] if frames else None
 
 
-def _hint(err: BaseException, message: str, line: str) -> str:
+def _hint(err: BaseException, message: str, line: str, magic: str) -> str:
     if isinstance(err, TypeError) and "^" in line and ("xor" in message or "bitwise" in message):
         return "; ^ is bitwise XOR in Python: write ** for powers (x**2)"
     if isinstance(err, RecursionError):
@@ -55,16 +55,17 @@ def _hint(err: BaseException, message: str, line: str) -> str:
         close = difflib.get_close_matches(match.group(2), [n for n in names if not n.startswith("_")], n=1)
         return f"; did you mean {match.group(1)}.{close[0]}?" if close else ""
     if isinstance(err, NameError):
-        return "; define it first, or name the variables with --vars"
+        return "; define it first" + (", or name the variables with --vars" if magic == "taylor" else "")
     return ""
 
 
-def describe_user_error(err: BaseException, line: str = "") -> str | None:
-    """One line for an error raised in the user's code, or None when it is not theirs."""
+def describe_user_error(err: BaseException, line: str = "", magic: str = "taylor") -> str | None:
+    """One line for an error raised in the user's code, or None when it is not theirs; hints
+    name only options that ``magic`` has."""
     frame = _user_frame(err)
     if frame is None:
         return None
     message = " ".join(str(err).strip().split("\n")[0].split()) or type(err).__name__
     where = frame.filename if frame.filename.startswith("<") else os.path.basename(frame.filename)
     return (f"{type(err).__name__} in your code (line {frame.lineno} of {where}): {message}"
-            f"{_hint(err, message, line)}")
+            f"{_hint(err, message, line, magic)}")

@@ -24,7 +24,7 @@ from jax import lax
 from jax.extend import core as jcore
 
 from ..errors import JaxCalcError, UnsupportedPrimitiveError
-from ..jaxpr_tools import call_body
+from ..jaxpr_tools import bind_equation, call_body
 from .rules import COMPLEX_SAFE, DECISIONS, LINEAR_PRIMITIVES, TAYLOR_RULES, decide, pass_memo
 from .series import Series, constant_series, not_recording_removed_orders
 
@@ -73,13 +73,13 @@ def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequenc
 def _apply(eqn, invals: list[Value], rules: dict):
     prim, params = eqn.primitive, eqn.params
     if not any(isinstance(v, Series) for v in invals):
-        return prim.bind(*invals, **params)
+        return bind_equation(prim, params, *invals)
     order = next(v.order for v in invals if isinstance(v, Series))
     if not any(_is_inexact(v.aval) for v in eqn.outvars):
         if prim.name in DECISIONS and rules is TAYLOR_RULES:  # comparisons: for small t > 0
             return decide(prim, order, *invals)
         # argmax, integer casts: functions of the value only.
-        return prim.bind(*(_primal(v) for v in invals), **params)
+        return bind_equation(prim, params, *(_primal(v) for v in invals))
     rule = rules.get(prim.name)
     if rule is not None:
         if prim.name not in COMPLEX_SAFE and prim.name not in LINEAR_PRIMITIVES and any(
