@@ -151,12 +151,14 @@ class JaxprResult:
         return "\n\n".join(v.describe() for v in self.views)
 
 
-def transformed(f: Callable, transform: str | None, args: tuple, taylor_order: int = 3) -> tuple[str, Callable]:
-    """``f`` under a transformation, with a label: grad, jvp, vjp, hessian or taylor (K)."""
+def transformed(f: Callable, transform: str | None, args: tuple, taylor_order: int = 3,
+                name: str | None = None) -> tuple[str, Callable]:
+    """``f`` under a transformation, with a label: grad, jvp, vjp, hessian or taylor (K).
+    ``name`` is what the user called f (``jax.grad(g)``: ``jax.grad`` keeps g's ``__name__``)."""
     import jax
     import jax.numpy as jnp
 
-    name = getattr(f, "__name__", "f")
+    name = name or getattr(f, "__name__", "f")
     if transform is None:
         return name, f
     if transform == "grad":
@@ -182,17 +184,17 @@ def transformed(f: Callable, transform: str | None, args: tuple, taylor_order: i
 
 
 def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compare: bool = False,
-                   taylor_order: int = 3) -> JaxprResult:
+                   taylor_order: int = 3, name: str | None = None) -> JaxprResult:
     """The jaxpr of ``f(*args)`` (or of its transformation), with a table and statistics.
 
-    ``compare=True`` puts f beside its gradient.
+    ``compare=True`` puts f beside its gradient; ``name`` titles f (default its ``__name__``).
     """
     from .graph.build import _trace
 
     wanted = [None, transform or "grad"] if compare else [transform]
     views = []
     for t in wanted:
-        label, g = transformed(f, t, args, taylor_order)
+        label, g = transformed(f, t, args, taylor_order, name)
         try:
             views.append(JaxprView(label, _trace(g, args)[0]))
         except TypeError as err:

@@ -47,6 +47,30 @@ class Cluster:
 
 
 @dataclass
+def save_target(path) -> tuple["pathlib.Path", str]:
+    """The file a drawing is saved to and its format, read from the suffix; a one-line error for
+    an empty path, a directory, no suffix or an unknown one.
+
+    >>> save_target("out/graph.PNG")[1]
+    'png'
+    """
+    import pathlib
+
+    from ..errors import JaxCalcError
+
+    if not str(path).strip():
+        raise JaxCalcError("the path to save to is empty: give a file name such as graph.png")
+    path = pathlib.Path(path).expanduser()
+    if path.is_dir():
+        raise JaxCalcError(f"'{path}' is a directory: give a file name inside it, such as {path / 'graph.png'}")
+    fmt = path.suffix.lstrip(".").lower()
+    if not fmt:
+        raise JaxCalcError(f"'{path}' has no extension: add .svg, .png, .pdf or .dot to say the format")
+    if fmt not in ("dot", "gv", "svg", "png", "pdf"):
+        raise JaxCalcError(f"cannot save a graph as '.{fmt}': use .svg, .png, .pdf or .dot")
+    return path, fmt
+
+
 class ComputationGraph:
     """A drawable computation graph; display it in Jupyter, or ``.save('g.svg')``."""
 
@@ -122,18 +146,11 @@ class ComputationGraph:
 
     def save(self, path) -> str:
         """Write svg, png, pdf or dot according to the file's suffix; return the path."""
-        import pathlib
-
-        path = pathlib.Path(path)
-        fmt = path.suffix.lstrip(".").lower()
+        path, fmt = save_target(path)
         if fmt in ("dot", "gv"):
             path.write_text(self.to_dot())
-        elif fmt in ("svg", "png", "pdf"):
-            path.write_bytes(self.render(fmt))
         else:
-            from ..errors import JaxCalcError
-
-            raise JaxCalcError(f"cannot save a graph as '.{fmt}': use .svg, .png, .pdf or .dot")
+            path.write_bytes(self.render(fmt))
         return str(path)
 
     def svg(self) -> str | None:

@@ -199,7 +199,8 @@ class CalculusMagics(Magics):
             resolved, call_args = resolve_call(head, self.shell.user_ns, magic="%jaxpr")
             return run_interruptibly(lambda: describe_jaxpr(
                 resolved.function, *call_args, transform=chosen[0] if chosen else None,
-                compare=args.compare, taylor_order=args.taylor or 3), shell=self.shell, label="%jaxpr")
+                compare=args.compare, taylor_order=args.taylor or 3, name=resolved.label),
+                shell=self.shell, label="%jaxpr")
 
     @readable_help
     @magic_arguments()
@@ -255,6 +256,10 @@ class CalculusMagics(Magics):
             raise JaxCalcError(f"--depth must be 0 (only the top level) or more, got {args.depth}")
         if args.float64 and args.float32:
             raise JaxCalcError("give --float64 or --float32, not both")
+        if args.save is not None:
+            from ..graph.model import save_target
+
+            save_target(args.save)  # a bad path is said before the graph is built
         with float64_scope(args.float64), _float32_honoured(args.float32):
             resolved, call_args = resolve_call(head, self.shell.user_ns, magic="%graddag")
             graph = run_interruptibly(lambda: computation_graph(
@@ -262,7 +267,7 @@ class CalculusMagics(Magics):
                 adjoints=args.grads, depth=args.depth, fold=not args.no_fold,
                 max_nodes=args.max_nodes or None, rankdir=args.rankdir, title=resolved.label,
                 nan=args.nan), shell=self.shell, label="%graddag")
-        if args.save:
+        if args.save is not None:
             from ..graph.render import RenderError
 
             import os

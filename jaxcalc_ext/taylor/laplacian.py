@@ -56,7 +56,7 @@ def _collapsed_unary(series_fn: Callable) -> Callable:
     def rule(prim, order, x, **params):
         u, J, L = _split(x.coeffs)
         probe = jnp.stack([u, jnp.ones_like(u), jnp.zeros_like(u)])
-        g = series_fn(probe, **params)            # [g(u), g'(u), g''(u)/2]
+        g = R.with_own_value(prim, series_fn(probe, **params), u, params)  # [g(u), g'(u), g''(u)/2]
         return _chain(J, L, g[0], g[1], g[2])
     return rule
 
