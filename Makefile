@@ -9,7 +9,7 @@ STAMP_DEMO := $(VENV)/.installed-demo
 
 STAMP_LAB  := $(VENV)/.installed-lab
 
-.PHONY: test demo lab bench clean
+.PHONY: test fuzz demo lab bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ $(STAMP_LAB): pyproject.toml | $(PY)
 
 test: $(STAMP_TEST)
 	$(PY) -m pytest
+
+# The property-based tests with fresh random examples (make test draws the same ones every run).
+fuzz: $(STAMP_TEST)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_campaign.py tests/test_magic_errors.py tests/test_taylor_api.py tests/test_display.py
 
 demo: $(STAMP_DEMO)
 	$(PY) -m jaxcalc_ext.tools.run_notebooks examples

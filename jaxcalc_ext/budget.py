@@ -53,7 +53,8 @@ class Limits:
 def _cgroup_memory_limit() -> float | None:
     for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
         try:
-            text = open(path).read().strip()
+            with open(path) as file:
+                text = file.read().strip()
         except OSError:
             continue
         if text.isdigit() and int(text) < 1 << 60:

@@ -25,3 +25,8 @@ class UnsupportedPrimitiveError(JaxCalcError):
             f"the Taylor engine has no rule for the JAX primitive '{primitive_name}'; "
             "use method='nested' (or method='auto', which falls back to it)"
         )
+
+
+class JaxCalcWarning(RuntimeWarning):
+    """Something the user should know about a result that is still right: a slower fallback
+    was used. The magics show it as one plain line; the library warns as Python does."""

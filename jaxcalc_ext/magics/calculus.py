@@ -1,6 +1,7 @@
 """The Magics class: ``%taylor``/``%%taylor`` (and the graph magics), each a thin shell."""
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from IPython.core.error import UsageError
@@ -21,7 +22,7 @@ def user_errors_as_usage_errors(method):
         from .user_errors import describe_user_error
 
         try:
-            with config_restored():  # the user's code may flip jax.config: it is put back
+            with config_restored(), warnings_as_lines():  # the user's code may flip jax.config: it is put back
                 return method(self, *args, **kwargs)
         except JaxCalcError as err:
             raise UsageError(" ".join(str(err).split("\n")[0].split())) from None
@@ -31,6 +32,31 @@ def user_errors_as_usage_errors(method):
                 raise
             raise UsageError(described) from None
     return wrapper
+
+
+@contextlib.contextmanager
+def warnings_as_lines():
+    """Our warnings (a slower fallback was used) become one plain printed line each, not a
+    stderr block pointing at our source; NumPy's floating-point warnings from evaluating the
+    user's function where we handle non-finite values are not shown at all."""
+    import warnings
+
+    from ..errors import JaxCalcWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", JaxCalcWarning)
+        try:
+            yield
+        finally:
+            seen = []
+            for w in caught:
+                if issubclass(w.category, JaxCalcWarning):
+                    if str(w.message) not in seen:
+                        seen.append(str(w.message))
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            for message in seen:
+                print(f"note: {message}")
 
 
 def _help_requested(self, magic, tokens) -> bool:

@@ -72,6 +72,13 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def figure_bytes(figure, fmt: str) -> bytes:
     """The figure rendered once as ``png``, ``retina`` (2x png), ``svg``, ``jpeg`` or ``pdf``."""
+    from .drawable import quiet_layout
+
+    with quiet_layout():
+        return _figure_bytes(figure, fmt)
+
+
+def _figure_bytes(figure, fmt: str) -> bytes:
     buffer = io.BytesIO()
     dpi = _dpi(figure) * (2 if fmt == "retina" else 1)
     if fmt not in ("png", "retina"):

@@ -22,7 +22,7 @@ import numpy as np
 import jax
 
 from ..budget import LIMITS, check, largest_fitting
-from ..errors import JaxCalcError, UnsupportedPrimitiveError
+from ..errors import JaxCalcError, JaxCalcWarning, UnsupportedPrimitiveError
 from ..ready import wait_briefly
 # The interpreter, its rules and JAX come with this module (not with `import jaxcalc_ext` or
 # `%load_ext`): every function here needs them, and a first call should not pay their import.
@@ -102,7 +102,7 @@ def taylor_coefficients(f: Callable, x0: Any, order: int, *, direction: Any = No
         except UnsupportedPrimitiveError as err:
             _check_cost(trace_function(f, x0), order, "nested", fallback_from=err.primitive_name)
             warnings.warn(f"{err.primitive_name}: no Taylor rule, falling back to nested jvp "
-                          "(slow at high order)", RuntimeWarning, stacklevel=2)
+                          "(slow at high order)", JaxCalcWarning, stacklevel=2)
             return _run("nested", f, order, x0, direction)
     return _run(method, f, order, x0, direction)
 

@@ -26,7 +26,7 @@ def latex_name(name: str) -> str:
 
 
 def _is_whole(c: float) -> bool:
-    return c != 0.0 and round(c) != 0 and abs(c - round(c)) <= 1e-9 * abs(c) and abs(c) < 1e15
+    return c != 0.0 and bool(np.isfinite(c)) and round(c) != 0 and abs(c - round(c)) <= 1e-9 * abs(c) and abs(c) < 1e15
 
 
 def number(c: float, digits: int) -> str:

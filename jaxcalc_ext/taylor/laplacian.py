@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..errors import JaxCalcError, UnsupportedPrimitiveError
+from ..errors import JaxCalcError, JaxCalcWarning, UnsupportedPrimitiveError
 from ..ready import wait_briefly
 from . import rules as R
 from ..budget import Cost, check
@@ -282,7 +282,7 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
             return laplacian(f, x, method="collapsed")
         except UnsupportedPrimitiveError as err:
             warnings.warn(f"{err.primitive_name}: no collapsed rule, using trace(hessian)",
-                          RuntimeWarning, stacklevel=2)
+                          JaxCalcWarning, stacklevel=2)
             return laplacian(f, x, method="hessian")
     x = _float_array(x)
     if x.ndim not in (1, 2):

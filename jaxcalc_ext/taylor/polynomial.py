@@ -300,8 +300,10 @@ def _value_at(f: Callable | None, x0):
     """f(x0) as JAX computes it (None when it cannot be told), to word a refusal."""
     if f is None:
         return None
+    import jax.numpy as jnp
+
     try:
-        return np.asarray(f(x0))
+        return np.asarray(f(jnp.asarray(x0)))  # JAX's arithmetic: no NumPy warning for 1/0
     except Exception:  # the refusal is worded without it
         return None
 

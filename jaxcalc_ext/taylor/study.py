@@ -25,6 +25,7 @@ class TaylorStudy:
     values: np.ndarray                    # f on the grid
     approximations: dict[int, np.ndarray]  # T_n on the grid
     variables: tuple[str, ...]
+    notes: tuple[str, ...] = ()          # what the figure must say (a range clipped to what can be drawn)
 
     @property
     def orders(self) -> list[int]:
@@ -40,11 +41,18 @@ class TaylorStudy:
 
     @property
     def errors(self) -> dict[int, np.ndarray]:
-        return {n: np.abs(self.values - t) for n, t in self.approximations.items()}
+        """|f - T_n| on the grid: inf where one of them overflows, NaN where f is undefined."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return {n: np.abs(self.values - t) for n, t in self.approximations.items()}
 
     @property
     def max_errors(self) -> dict[int, float]:
-        return {n: float(np.nanmax(e)) for n, e in self.errors.items()}
+        """The largest error of each order where it is defined (NaN where it is nowhere)."""
+        out = {}
+        for n, e in self.errors.items():
+            defined = e[~np.isnan(e)]
+            out[n] = float(defined.max()) if defined.size else float("nan")
+        return out
 
 
 MAX_CURVES = 12                  # orders drawn in one figure
@@ -158,9 +166,23 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     if len(span) == 1 and n_vars == 2:
         span = span * 2
     check_span(span)
+    span, notes = _drawable_span(span)
     axes, values = sample_function(f, center, span, points, top.monomial_coefficients.dtype)
     approx = sample_polynomials(top, axes, orders)
-    return TaylorStudy(polynomials, axes, values, approx, top.variables)
+    return TaylorStudy(polynomials, axes, values, approx, top.variables, notes)
+
+
+# The widest range sampled: a grid spacing and the axis' tick arithmetic stay finite in float64.
+LARGEST_RANGE = 1e300
+
+
+def _drawable_span(span) -> tuple[list, tuple[str, ...]]:
+    """The span clipped to +-LARGEST_RANGE, and a note saying so when it was."""
+    clipped = [(max(lo, -LARGEST_RANGE), min(hi, LARGEST_RANGE)) for lo, hi in span]
+    if clipped == [tuple(s) for s in span]:
+        return clipped, ()
+    shown = " x ".join(f"[{lo:g}, {hi:g}]" for lo, hi in clipped)
+    return clipped, (f"range clipped to {shown}: wider ranges cannot be sampled in float64",)
 
 
 def check_span(span) -> None:
