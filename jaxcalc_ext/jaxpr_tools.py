@@ -25,8 +25,8 @@ def bind_equation(primitive, params: dict, *args):
 
     >>> import jax
     >>> eqn = jax.make_jaxpr(jax.nn.relu)(2.0).jaxpr.eqns[0]     # a custom_jvp_call
-    >>> float(bind_equation(eqn.primitive, eqn.params, 2.0))
-    2.0
+    >>> [float(y) for y in bind_equation(eqn.primitive, eqn.params, 2.0)]   # multiple results
+    [2.0]
     """
     bind_params = primitive.get_bind_params(params)
     if isinstance(bind_params, tuple):  # JAX < 0.7: (subfuns, params)

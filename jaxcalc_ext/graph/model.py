@@ -46,7 +46,6 @@ class Cluster:
     kind: str = ""
 
 
-@dataclass
 def save_target(path) -> tuple["pathlib.Path", str]:
     """The file a drawing is saved to and its format, read from the suffix; a one-line error for
     an empty path, a directory, no suffix or an unknown one.
@@ -71,6 +70,7 @@ def save_target(path) -> tuple["pathlib.Path", str]:
     return path, fmt
 
 
+@dataclass
 class ComputationGraph:
     """A drawable computation graph; display it in Jupyter, or ``.save('g.svg')``."""
 
