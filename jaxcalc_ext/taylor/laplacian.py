@@ -51,18 +51,21 @@ def _chain(J, L, y, g1, g2) -> Series:
     return Series(jnp.concatenate([y[None], g1 * J, (g1 * L + g2 * jnp.sum(J * J, axis=0))[None]]))
 
 
-def _collapsed_unary(series_fn: Callable) -> Callable:
-    """The elementwise rule from g's order-2 Taylor coefficients at u."""
+def _collapsed_unary(series_fn: Callable, own_value: bool = False) -> Callable:
+    """The elementwise rule from g's order-2 Taylor coefficients at u; with ``own_value`` (g is
+    the equation's primitive itself) g(u) is the primitive's own value."""
     def rule(prim, order, x, **params):
         u, J, L = _split(x.coeffs)
         probe = jnp.stack([u, jnp.ones_like(u), jnp.zeros_like(u)])
-        g = R.with_own_value(prim, series_fn(probe, **params), u, params)  # [g(u), g'(u), g''(u)/2]
+        g = series_fn(probe, **params)            # [g(u), g'(u), g''(u)/2]
+        if own_value:
+            g = R.with_own_value(prim, g, u, params)
         return _chain(J, L, g[0], g[1], g[2])
     return rule
 
 
 for _name, _fn in R.UNARY_SERIES.items():
-    COLLAPSED_RULES[_name] = _collapsed_unary(_fn)
+    COLLAPSED_RULES[_name] = _collapsed_unary(_fn, own_value=True)
 
 
 def _closed_form(derivatives: Callable) -> Callable:
