@@ -35,6 +35,52 @@ def bind_equation(primitive, params: dict, *args):
     return primitive.bind(*args, **bind_params)
 
 
+def is_traced_leaf(path, leaf) -> bool:
+    """Whether an argument's leaf is traced, as ``equinox.filter_jit`` decides: arrays and NumPy
+    scalars are; a Python number is when it was passed as an argument or in a plain list, tuple
+    or dict (``%graddag g 1.5``), not when it is stored in a model's field (a pooling layer's
+    ``-inf``); anything else (a function, an activation, a bool flag, a string) is held static."""
+    import numpy as np
+    import jax
+
+    if isinstance(leaf, (jax.Array, np.ndarray, np.generic)):
+        return True
+    if isinstance(leaf, bool) or not isinstance(leaf, (int, float, complex)):
+        return False
+    plain = (jax.tree_util.SequenceKey, jax.tree_util.DictKey)
+    return all(isinstance(entry, plain) for entry in path)
+
+
+def split_static(f, args: tuple):
+    """``(g, dynamic)`` with ``g(*dynamic) == f(*args)``: the leaves of ``args`` that are not
+    traced (:func:`is_traced_leaf`) are replaced by None in ``dynamic`` and put back inside
+    ``g``, as ``eqx.partition``/``eqx.combine`` do; array leaves keep their pytree paths.
+
+    >>> import jax.numpy as jnp
+    >>> g, dynamic = split_static(lambda act, x: act(x), (jnp.tanh, jnp.zeros(2)))
+    >>> dynamic[0] is None, g(*dynamic).tolist()
+    (True, [0.0, 0.0])
+    """
+    import jax
+
+    with_paths, treedef = jax.tree_util.tree_flatten_with_path(args)
+    leaves = [leaf for _, leaf in with_paths]
+    traced = [is_traced_leaf(path, leaf) for path, leaf in with_paths]
+    if all(traced):
+        return f, args
+    dynamic = jax.tree_util.tree_unflatten(treedef, [leaf if t else None for leaf, t in zip(leaves, traced)])
+
+    def with_static(*dynamic_args):
+        given = treedef.flatten_up_to(dynamic_args)
+        combined = [g if t else leaf for g, leaf, t in zip(given, leaves, traced)]
+        return f(*jax.tree_util.tree_unflatten(treedef, combined))
+
+    for attribute in ("__name__", "__qualname__", "__wrapped__"):
+        if hasattr(f, attribute):
+            setattr(with_static, attribute, getattr(f, attribute))
+    return with_static, tuple(dynamic)
+
+
 def closed(jaxpr) -> jcore.ClosedJaxpr:
     return jaxpr if isinstance(jaxpr, jcore.ClosedJaxpr) else jcore.ClosedJaxpr(jaxpr, ())
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import JaxCalcError
+from .jaxpr_tools import split_static
 
 TRANSFORMS = ("grad", "jvp", "vjp", "hessian", "taylor")
 
@@ -162,7 +163,7 @@ def transformed(f: Callable, transform: str | None, args: tuple, taylor_order: i
     if transform is None:
         return name, f
     if transform == "grad":
-        return f"grad({name})", jax.grad(f, argnums=tuple(range(len(args))) if len(args) > 1 else 0)
+        return f"grad({name})", jax.grad(f, argnums=_differentiable_arguments(args))
     if transform == "hessian":
         return f"hessian({name})", jax.hessian(f)
     if transform == "jvp":
@@ -183,6 +184,20 @@ def transformed(f: Callable, transform: str | None, args: tuple, taylor_order: i
     raise JaxCalcError(f"unknown transformation {transform!r}: use one of {', '.join(TRANSFORMS)}")
 
 
+def _differentiable_arguments(args: tuple) -> int | tuple[int, ...]:
+    """The positions of the arguments that hold floating-point values (a label or an index
+    ``y`` is not differentiated); all of them when none does, so JAX names the problem."""
+    import jax
+    import jax.numpy as jnp
+
+    def inexact(arg):
+        leaves = jax.tree_util.tree_leaves(arg)
+        return bool(leaves) and all(jnp.issubdtype(jnp.result_type(leaf), jnp.inexact) for leaf in leaves)
+
+    chosen = tuple(i for i, arg in enumerate(args) if inexact(arg)) or tuple(range(len(args)))
+    return chosen[0] if len(chosen) == 1 else chosen
+
+
 def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compare: bool = False,
                    taylor_order: int = 3, name: str | None = None) -> JaxprResult:
     """The jaxpr of ``f(*args)`` (or of its transformation), with a table and statistics.
@@ -192,6 +207,8 @@ def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compar
     from .graph.build import _trace
 
     wanted = [None, transform or "grad"] if compare else [transform]
+    name = name or getattr(f, "__name__", None)
+    f, args = split_static(f, args)  # a model's functions and flags are static, as eqx.filter_jit takes them
     views = []
     for t in wanted:
         label, g = transformed(f, t, args, taylor_order, name)

@@ -23,7 +23,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import JaxCalcError
-from ..jaxpr_tools import bind_equation, call_body, call_name, is_backward, labelled_sub_jaxprs, sub_jaxprs
+from ..jaxpr_tools import (bind_equation, call_body, call_name, is_backward, labelled_sub_jaxprs,
+                           split_static, sub_jaxprs)
 from .format import format_aval, format_literal, operation_label
 from .model import ComputationGraph, Node
 from .organise import Step as OrganisedStep
@@ -211,7 +212,13 @@ def _trace(f, args):
         raise JaxCalcError("the function uses Python control flow on a traced value: "
                            "use jnp.where or jax.lax.cond") from None
     except TypeError as err:
-        raise JaxCalcError(f"calling the function on these arguments failed: {err}") from None
+        message = " ".join(str(err).split("\n")[0].split()).rstrip(".")
+        if "is not a valid JAX type" in message or "of type <class 'function'>" in message:
+            raise JaxCalcError(f"calling the function on these arguments failed: {message}; a transformation "
+                               "such as jax.grad takes arrays only: for a model with functions or flags "
+                               "inside (an Equinox module) use eqx.filter_grad, or split it with "
+                               "eqx.partition") from None
+        raise JaxCalcError(f"calling the function on these arguments failed: {message}") from None
 
 
 class _Sweep:
@@ -364,8 +371,9 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
         raise JaxCalcError(f"rankdir must be LR or TB, got {rankdir!r}")
     if max_nodes is not None and max_nodes < 2:
         raise JaxCalcError("max_nodes must be at least 2")
-    closed_jaxpr, out_shape = _trace(f, args)
     name = title or getattr(f, "__name__", None) or "f"
+    f, args = split_static(f, args)  # a model's functions and flags are static, as eqx.filter_jit takes them
+    closed_jaxpr, out_shape = _trace(f, args)
     if nan:
         values = True
         adjoints = adjoints or _scalar_output(out_shape) or cotangent is not None

@@ -278,11 +278,14 @@ def resolve_call(text: str, namespace: dict, magic: str = "%jaxpr") -> tuple[Res
 
 
 def _check_arguments(args: tuple) -> None:
-    """Arguments JAX can trace: numbers, arrays, PRNG keys and pytrees of them."""
+    """Arguments JAX can trace (numbers, arrays, PRNG keys, pytrees and models holding them): a
+    string given as an argument is refused; non-array leaves inside a model are held static."""
     import jax
     import numpy as np
 
-    for leaf in jax.tree_util.tree_leaves(args):
-        if isinstance(leaf, (str, bytes)) or (isinstance(leaf, np.ndarray) and leaf.dtype == object):
-            raise JaxCalcError(f"the argument {leaf!r} is not a number or an array: JAX traces numbers, "
-                               "arrays and pytrees of them")
+    # A string given as an argument is a mistake; a string inside a model is held static.
+    strings = [a for a in args if isinstance(a, (str, bytes))]
+    objects = [leaf for leaf in jax.tree_util.tree_leaves(args) if isinstance(leaf, np.ndarray) and leaf.dtype == object]
+    for leaf in strings + objects:
+        raise JaxCalcError(f"the argument {leaf!r} is not a number or an array: JAX traces numbers, "
+                           "arrays and pytrees of them")

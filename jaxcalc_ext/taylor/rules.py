@@ -120,6 +120,10 @@ for _name in ["add", "sub", "add_any"]:
 for _name in ["concatenate", "pad", "dynamic_update_slice",
               "scatter", "scatter-add", "scatter_add", "complex", "select_n", "stack"]:
     _linear(_name, promote=True)
+# Equinox's loop primitives, which every Diffrax solve runs through: a buffer write under a
+# predicate (xs.at[i].set(x) or xs), a select that only differs under vmap, and an identity.
+for _name in ["maybe_set", "select_if_vmap", "nonbatchable"]:
+    _linear(_name, promote=True)
 
 
 def _bilinear(cauchy: Callable[[jax.Array, jax.Array, dict], jax.Array]) -> TaylorRule:
