@@ -75,9 +75,10 @@ def split_static(f, args: tuple):
         combined = [g if t else leaf for g, leaf, t in zip(given, leaves, traced)]
         return f(*jax.tree_util.tree_unflatten(treedef, combined))
 
-    for attribute in ("__name__", "__qualname__", "__wrapped__"):
+    for attribute in ("__name__", "__qualname__"):
         if hasattr(f, attribute):
             setattr(with_static, attribute, getattr(f, attribute))
+    with_static.__wrapped__ = f  # inspect.signature names the inputs by f's parameters
     return with_static, tuple(dynamic)
 
 

@@ -27,6 +27,7 @@ from ..jaxpr_tools import (bind_equation, call_body, call_name, is_backward, lab
                            split_static, sub_jaxprs)
 from .format import format_aval, format_literal, operation_label
 from .model import ComputationGraph, Node
+from .modules import named_modules
 from .organise import Step as OrganisedStep
 from .organise import organise
 from .scopes import Level, equation_source, place_named_scopes
@@ -372,7 +373,9 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     if max_nodes is not None and max_nodes < 2:
         raise JaxCalcError("max_nodes must be at least 2")
     name = title or getattr(f, "__name__", None) or "f"
-    f, args = split_static(f, args)  # a model's functions and flags are static, as eqx.filter_jit takes them
+    # A model's functions and flags are static, as eqx.filter_jit takes them; its modules are
+    # named by their paths (conv1: Conv) while it is traced.
+    f, args = split_static(named_modules(f), args)
     closed_jaxpr, out_shape = _trace(f, args)
     if nan:
         values = True

@@ -31,11 +31,19 @@ MAX_FANOUT = 24
 MIN_REPEAT = 3
 
 
+# Which of two nested groups with the same contents names them better (higher is kept).
+KIND_RANK = {"phase": 8, "module": 7, "scope": 6, "function": 5, "call": 4, "activation": 3, "layer": 2, "line": 1}
+
+
+def _rank(kind: str) -> int:
+    return KIND_RANK.get(kind, 0)
+
+
 @dataclass
 class Group:
     id: str
     label: str
-    kind: str                 # call | scope | function | activation | line | phase | layer | repeat | block | loop
+    kind: str                 # call | scope | module | function | activation | line | phase | layer | repeat | block | loop
     parent: str | None
     items: list[str] = field(default_factory=list)
     repeat: int = 1
@@ -173,15 +181,23 @@ class Hierarchy:
 
     # -- shaping ---------------------------------------------------------------------------
     def dissolve_trivial(self) -> None:
-        """Drop groups holding fewer than two items, and a group that is its parent's only item."""
+        """Drop groups holding fewer than two items, and a group that is its parent's only item.
+        Of a group and its only sub-group, the one whose kind names more (:data:`KIND_RANK`: a
+        module or scope before a function, a function before a source line) is kept."""
         changed = True
         while changed:
             changed = False
             for gid in list(self.groups):
-                group = self.groups[gid]
+                group = self.groups.get(gid)
+                if group is None:
+                    continue
                 siblings = self.items(group.parent)
                 solid = [i for i in group.items if not _is_literal(i)]
-                if len(solid) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):
+                only_child = self.groups.get(solid[0]) if len(solid) == 1 else None
+                if only_child is not None and _rank(group.kind) > _rank(only_child.kind):
+                    self._dissolve(only_child.id)   # the outer name is the better one
+                    changed = True
+                elif len(solid) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):
                     self._dissolve(gid)
                     changed = True
 

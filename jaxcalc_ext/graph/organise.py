@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .hierarchy import Hierarchy
 
 # Kinds of group an input may sit in, beside the operations that read it.
-HOME_KINDS = ("layer", "function", "call", "scope")
+HOME_KINDS = ("layer", "function", "call", "scope", "module")
 MIN_ITEMS_TO_SPLIT = 8
 PHASE_LABELS = {"forward": "forward sweep", "backward": "backward sweep (transposed)"}
 

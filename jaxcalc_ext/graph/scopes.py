@@ -26,6 +26,8 @@ import os
 import sysconfig
 from dataclasses import dataclass
 
+from .modules import is_module_label, module_level_names
+
 # Library functions drawn as one named node, keyed by (file suffix, function name).
 ACTIVATION_FILES = ("jax/_src/nn/functions.py", "jax/_src/ops/special.py", "jax/_src/numpy/lax_numpy.py")
 ACTIVATIONS = {
@@ -37,6 +39,8 @@ ACTIVATIONS = {
     "dot_product_attention": "attention", "one_hot": "one_hot", "where": "where", "clip": "clip",
 }
 SOURCE_LABEL_CHARS = 32
+# Levels read from the named-scope stack: the user's scopes and the modules named by .modules.
+NAMED_KINDS = ("scope", "module")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class Level:
 
     key: tuple
     label: str
-    kind: str          # scope | function | activation | line
+    kind: str          # scope | module | function | activation | line
     line: int = 0
 
 
@@ -127,7 +131,8 @@ def equation_source(eqn) -> tuple[list[Level], tuple]:
     """The equation's scope (:func:`equation_scope`) and its origin (:func:`_frames_origin`),
     from one read of the traceback."""
     frames = tuple(_raw_frames(eqn))
-    named = [Level(("scope", i, name), name, "scope") for i, name in enumerate(_named_scopes(eqn))]
+    named = [Level(("scope", i, name), name, "module" if is_module_label(name) else "scope")
+             for i, name in enumerate(module_level_names(_named_scopes(eqn)))]
     return named + list(_frames_scope(frames)), _frames_origin(frames)
 
 
@@ -191,11 +196,11 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
     (JAX records the scope stack and the Python stack separately; a scope opened in a function
     holds equations whose frames all pass through that function.)
     """
-    if not any(lv.kind == "scope" for s in scopes for lv in s[:1]):
+    if not any(lv.kind in NAMED_KINDS for s in scopes for lv in s[:1]):
         return scopes                             # no named scopes (they always come first)
     distinct = list(dict.fromkeys(tuple(s) for s in scopes))   # equations of one call share theirs
-    frames_of = [[lv for lv in s if lv.kind != "scope"] for s in distinct]
-    named_of = [[lv for lv in s if lv.kind == "scope"] for s in distinct]
+    frames_of = [[lv for lv in s if lv.kind not in NAMED_KINDS] for s in distinct]
+    named_of = [[lv for lv in s if lv.kind in NAMED_KINDS] for s in distinct]
     shared: dict[tuple, list[Level]] = {}    # scope -> the functions all its equations are in
     for frames, named in zip(frames_of, named_of):
         functions = []

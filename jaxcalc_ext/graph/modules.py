@@ -1,0 +1,190 @@
+"""Name what a program calls by the user's own model structure: ``conv1: Conv``,
+``blocks[3]: TransformerBlock``, ``layers[4]: Linear``.
+
+Equinox and Flax NNX models are objects holding their submodules at attribute paths. While a
+function is traced, :func:`module_scopes` wraps each module class's ``__call__`` in a
+``jax.named_scope`` named by the instance's path and class, so every equation a module makes
+carries its name; the graph builder reads it back as a *module* level (:mod:`.scopes`). The
+paths are found on the objects the traced function receives and on those it closes over
+(function closures and the globals it names). Haiku pushes its own module names
+(``mlp/linear_0``) and needs nothing here. The library's own scope inside a named module
+(Equinox's ``eqx.nn.Linear``) is redundant and is dropped by :func:`module_level_names`.
+
+>>> is_module_label("blocks[3]: TransformerBlock"), is_module_label("attention")
+(True, False)
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import threading
+from typing import Any, Callable, Iterator
+
+# Module base classes, by the library that defines them: looked up only if already imported.
+MODULE_BASES = (("equinox", "Module"), ("flax.nnx", "Module"))
+# Scopes a library opens inside its own modules' calls: redundant inside a named module.
+LIBRARY_SCOPE_PREFIXES = ("eqx.", "equinox.", "flax.", "nnx.")
+_LABEL = re.compile(r"^[\w\[\]\.\-–]+: \w+$")
+_PATCH_LOCK = threading.Lock()
+
+
+def is_module_label(name: str) -> bool:
+    """Whether a named scope is one this module pushed (``path: Class``)."""
+    return bool(_LABEL.match(name))
+
+
+def _module_bases() -> tuple[type, ...]:
+    bases = []
+    for module_name, attribute in MODULE_BASES:
+        module = sys.modules.get(module_name)
+        base = getattr(module, attribute, None) if module is not None else None
+        if isinstance(base, type):
+            bases.append(base)
+    return tuple(bases)
+
+
+def _path_text(path: tuple) -> str:
+    import jax
+
+    text = jax.tree_util.keystr(path)
+    text = re.sub(r"\.value$", "", text)            # nnx Variables hold their value at .value
+    return text.lstrip(".") or ""
+
+
+def module_names(roots: list[tuple[str, Any]], prefix: str = "") -> dict[int, tuple[str, Any]]:
+    """``id(module) -> ("path: Class", module)`` for every module reachable from the named roots,
+    walking pytrees (lists, dicts, a module's fields) with their key paths below ``prefix``. A
+    root that is itself a module is named by its class alone (or ``prefix: Class``)."""
+    import jax
+
+    bases = _module_bases()
+    if not bases:
+        return {}
+    names: dict[int, tuple[str, Any]] = {}
+
+    def visit(obj: Any, prefix: str) -> None:
+        if isinstance(obj, bases):
+            if id(obj) in names:
+                return
+            names[id(obj)] = (f"{prefix}: {type(obj).__name__}" if prefix else type(obj).__name__, obj)
+        try:
+            children = jax.tree_util.tree_flatten_with_path(
+                obj, is_leaf=lambda x: x is not obj and isinstance(x, bases))[0]
+        except Exception:  # not a pytree we can walk: nothing named below it
+            return
+        for path, child in children:
+            if isinstance(child, bases):
+                text = _path_text(path)
+                visit(child, f"{prefix}.{text}" if prefix and text and not text.startswith("[") else prefix + text)
+
+    for _, root in roots:
+        visit(root, prefix)
+    return names
+
+
+def closure_roots(f: Callable) -> list[tuple[str, Any]]:
+    """The objects a function closes over, and the globals its code names, with their names."""
+    roots = []
+    seen: set[int] = set()
+    for fn in _unwrapped(f):
+        code = getattr(fn, "__code__", None)
+        if code is None:
+            continue
+        for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+            try:
+                roots.append((name, cell.cell_contents))
+            except ValueError:  # an empty cell
+                pass
+        globals_ = getattr(fn, "__globals__", {})
+        roots += [(name, globals_[name]) for name in code.co_names if name in globals_]
+    out = []
+    for name, obj in roots:
+        if id(obj) not in seen and not isinstance(obj, (type, type(sys))):
+            seen.add(id(obj))
+            out.append((name, obj))
+    return out
+
+
+def _unwrapped(f: Callable) -> list[Callable]:
+    chain = []
+    while f is not None and len(chain) < 16:
+        chain.append(f)
+        f = getattr(f, "__wrapped__", None) or getattr(f, "func", None)  # functools.wraps, partial
+    return chain
+
+
+@contextlib.contextmanager
+def module_scopes(names: dict[int, tuple[str, Any]]) -> Iterator[None]:
+    """Within the block, a call of a named module runs inside ``jax.named_scope(its name)``;
+    a module of the same class not found on the way (a copy that ``nnx.grad`` made) is named by
+    its class, and its submodules by their paths from it. The classes are restored afterwards."""
+    import jax
+
+    classes = list(dict.fromkeys(type(obj) for _, obj in names.values() if callable(obj)))
+    if not classes:
+        yield
+        return
+    labels = {key: label for key, (label, _) in names.items()}
+    alive = [obj for _, obj in names.values()]   # ids stay unique while the block runs
+
+    def label_of(module) -> str:
+        """The module's name, and its submodules' names below it: a copy made on the way (by
+        eqx.filter_grad or nnx.grad) names its own children, by their paths from it."""
+        label = labels.setdefault(id(module), type(module).__name__)
+        path = label.split(": ")[0] if ": " in label else ""
+        for key, (child_label, child) in module_names([("", module)], prefix=path).items():
+            if key not in labels:
+                labels[key] = child_label
+                alive.append(child)
+        return label
+
+    with _PATCH_LOCK:
+        saved = {cls: cls.__dict__.get("__call__", _MISSING) for cls in classes}
+        originals = {cls: cls.__call__ for cls in classes}   # before any is patched (subclasses)
+        for cls in classes:
+            def call(self, *args, __original=originals[cls], **kwargs):
+                with jax.named_scope(label_of(self)):
+                    return __original(self, *args, **kwargs)
+
+            type.__setattr__(cls, "__call__", call)
+        try:
+            yield
+        finally:
+            for cls, value in saved.items():
+                if value is _MISSING:
+                    type.__delattr__(cls, "__call__")
+                else:
+                    type.__setattr__(cls, "__call__", value)
+
+
+_MISSING = object()
+
+
+def named_modules(f: Callable) -> Callable:
+    """``f`` traced with its modules named (see the module docstring): the names are found on
+    the arguments it is called with and on what it closes over."""
+    import functools
+
+    @functools.wraps(f)
+    def traced(*args):
+        names = module_names([(f"arg{i}", a) for i, a in enumerate(args)] + closure_roots(f))
+        with module_scopes(names):   # the objects stay alive in names while f runs
+            return f(*args)
+    return traced
+
+
+def module_level_names(scopes: list[str]) -> list[str]:
+    """A named-scope stack with the library's own scopes inside a named module left out."""
+    out: list[str] = []
+    inside_module = False
+    for name in scopes:
+        if is_module_label(name):
+            inside_module = True
+            out.append(name)
+        elif inside_module and name.startswith(LIBRARY_SCOPE_PREFIXES):
+            continue
+        else:
+            inside_module = False if not name.startswith(LIBRARY_SCOPE_PREFIXES) else inside_module
+            out.append(name)
+    return out
