@@ -119,7 +119,9 @@ class _Flattener:
     def expand(self, name: str, raw_name: str) -> bool:
         return not (self.fold and (name in FOLD_NAMES or raw_name.startswith("_")))
 
-    def walk(self, jaxpr, consts, inputs, prefix: list) -> list:
+    def walk(self, jaxpr, consts, inputs, prefix: list, backward: bool = False) -> list:
+        """``backward``: the jaxpr is the body of a transposed call, whose own equations carry
+        no transpose mark in their name stacks: every step of it is in the backward sweep."""
         from jax.extend.core import Literal
 
         env: dict = {}
@@ -139,7 +141,8 @@ class _Flattener:
             if body is not None and self.expand(name, raw_name):
                 self.calls += 1
                 call = Level(("call", self.calls), name, "call")
-                outs = self.walk(body.jaxpr, body.consts, ins, prefix + scope + [call])
+                outs = self.walk(body.jaxpr, body.consts, ins, prefix + scope + [call],
+                                 backward or is_backward(eqn))
                 env.update(zip(eqn.outvars, outs))
                 continue
             outs = [self.new_key(v.aval) for v in eqn.outvars]
@@ -152,7 +155,7 @@ class _Flattener:
                 if subs:
                     detail = (detail + "; " if detail else "") + f"body {sum(len(s.eqns) for s in subs)} eqns"
             bodies = labelled_sub_jaxprs(eqn.params) if body is None else []
-            self.steps.append(_Step(label, detail, ins, outs, is_backward(eqn), run,
+            self.steps.append(_Step(label, detail, ins, outs, backward or is_backward(eqn), run,
                                     [format_aval(v.aval) for v in eqn.outvars], identity=_is_identity(eqn),
                                     bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body),
                                     origin=origin))
@@ -190,12 +193,16 @@ def _argument_names(f: Callable, args: tuple) -> list[str]:
     import jax
 
     try:
-        params = list(inspect.signature(f).parameters)
+        params = list(inspect.signature(f).parameters.values())
     except (TypeError, ValueError):
         params = []
     names = []
     for i, arg in enumerate(args):
-        base = params[i] if i < len(params) else f"arg{i}"
+        if i < len(params) and params[i].kind is not inspect.Parameter.VAR_POSITIONAL:
+            base = params[i].name
+        else:
+            star = next((p.name for p in params if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+            base = f"{star}[{i - params.index(next(p for p in params if p.name == star))}]" if star else f"arg{i}"
         leaves = jax.tree_util.tree_flatten_with_path(arg)[0]
         for path, _ in leaves:
             names.append(base + jax.tree_util.keystr(path))
@@ -394,16 +401,24 @@ def _fitted_to_width(full, graph, budget, depth, fold, must_show) -> Computation
     the last layout is kept for display)."""
     import re
 
+    def width(g) -> float:
+        match = re.search(r'<svg width="([\d.]+)pt"', g.svg() or "")
+        return float(match.group(1)) if match else 0.0
+
     for _ in range(4):
-        svg = graph.svg()
-        match = re.search(r'<svg width="([\d.]+)pt"', svg or "")
-        if match is None or float(match.group(1)) <= FIT_WIDTH_PT or budget <= 6:
-            return graph
+        if width(graph) <= FIT_WIDTH_PT or budget <= 6:
+            break
         budget = int(budget * 0.6)
         smaller = full.default_view(budget, depth, fold, must_show)
         if len(smaller.nodes) >= len(graph.nodes):
-            return graph
+            break
         graph = smaller
+    if width(graph) > FIT_WIDTH_PT and full.rankdir == "auto" and graph.rankdir == "LR":
+        full.rankdir = "TB"     # a short chain too wide left to right: stack it
+        tall = full.view(set(graph.open_groups))
+        if width(tall) < width(graph):
+            return tall
+        full.rankdir = "auto"
     return graph
 
 
@@ -487,8 +502,12 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     producer: dict = {}
     names = _argument_names(f, args)
     input_ids = []
+    unused = 0
     for i, key in enumerate(inputs):
         nid = f"in{i}"
+        if used_inputs is not None and key not in used_inputs:
+            unused += 1   # a dropout key in eval mode, a parameter the function ignores
+            continue
         atoms[nid] = Node(nid, "input", names[i] if i < len(names) else f"arg{i}",
                           aval=format_aval(flat.avals[key]), value=value_of.get(key), adjoint=adjoint_of.get(key))
         producer[key] = nid
@@ -554,7 +573,7 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     for oid, producer_id in output_ids:
         if producer_id is None and oid + "l" in atoms:
             hierarchy.place(oid + "l", hierarchy.parent.get(oid))
-    stats = {"equations": len(steps), "backward": sum(s.backward for s in steps)}
+    stats = {"equations": len(steps), "backward": sum(s.backward for s in steps), "unused_inputs": unused}
     full = FullGraph(atoms, edges, hierarchy, title, rankdir, values, adjoints, stats)
     full.forward_order = [step_id[id(s)] for s in steps if id(s) in step_id]
     full.reverse_order = [step_id[id(s)] for s in sweep.reverse_order if id(s) in step_id]

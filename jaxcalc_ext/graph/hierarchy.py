@@ -31,12 +31,14 @@ MAX_FANOUT = 24
 MIN_REPEAT = 3
 
 
-# Which of two nested groups with the same contents names them better (higher is kept).
-KIND_RANK = {"phase": 8, "module": 7, "scope": 6, "function": 5, "call": 4, "activation": 3, "layer": 2, "line": 1}
-
-
-def _rank(kind: str) -> int:
-    return KIND_RANK.get(kind, 0)
+def _names_better(outer: "Group", inner: "Group") -> bool:
+    """Of a group and its only sub-group, whether the outer one names their contents better: a
+    model's module (``layers[4]: Linear``) names whatever it holds, and a scope named like a
+    module (Haiku's ``linear_0``) the one source line that calls it; otherwise the inner, more
+    specific, name (a source line beats jnp.einsum's ``hqd,hkd->hqk`` scope)."""
+    if outer.kind == "module":
+        return True
+    return outer.kind == "scope" and inner.kind == "line" and bool(re.fullmatch(r"[A-Za-z_]\w*", outer.label))
 
 
 @dataclass
@@ -182,8 +184,8 @@ class Hierarchy:
     # -- shaping ---------------------------------------------------------------------------
     def dissolve_trivial(self) -> None:
         """Drop groups holding fewer than two items, and a group that is its parent's only item.
-        Of a group and its only sub-group, the one whose kind names more (:data:`KIND_RANK`: a
-        module or scope before a function, a function before a source line) is kept."""
+        Of a group and its only sub-group, the one that names their contents better is kept
+        (:func:`_names_better`)."""
         changed = True
         while changed:
             changed = False
@@ -194,7 +196,7 @@ class Hierarchy:
                 siblings = self.items(group.parent)
                 solid = [i for i in group.items if not _is_literal(i)]
                 only_child = self.groups.get(solid[0]) if len(solid) == 1 else None
-                if only_child is not None and _rank(group.kind) > _rank(only_child.kind):
+                if only_child is not None and _names_better(group, only_child):
                     self._dissolve(only_child.id)   # the outer name is the better one
                     changed = True
                 elif len(solid) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):

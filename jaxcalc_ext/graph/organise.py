@@ -39,6 +39,7 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
     h = Hierarchy()
     two_phases = any(s.backward for s in steps) and not all(s.backward for s in steps)
     stack: list[tuple[tuple, str, int]] = []       # (level key, group id, last line)
+    phases: dict[tuple, str] = {}
     for step in steps:
         path = list(step.scope)
         if two_phases:
@@ -51,7 +52,10 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
             depth += 1
         del stack[depth:]
         for level in path[depth:]:
-            gid = h.add_group(level.label, level.kind, stack[-1][1] if stack else None)
+            if level.kind == "phase":   # one group per sweep, however its equations interleave
+                gid = phases.get(level.key) or phases.setdefault(level.key, h.add_group(level.label, "phase", None))
+            else:
+                gid = h.add_group(level.label, level.kind, stack[-1][1] if stack else None)
             stack.append((level.key, gid, level.line))
         home = stack[-1][1] if stack else None
         h.place(step.id, home)

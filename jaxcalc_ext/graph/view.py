@@ -97,6 +97,10 @@ class FullGraph:
         graph.full, graph.open_groups = self, frozenset(open_groups)
         if self.nan is not None and self.nan.message:
             graph.notes.append(self.nan.message)
+        unused = self.stats.get("unused_inputs", 0)
+        if unused:
+            graph.notes.append(f"{unused} input{'s' * (unused != 1)} the function does not read "
+                               f"{'are' if unused != 1 else 'is'} not drawn")
         phase = {n.id: n.phase for n in nodes if n.kind in ("op", "group")}
         residuals = sum(1 for a, b in edges if phase.get(a) == "forward" and phase.get(b) == "backward")
         if residuals and len(nodes) > RESIDUALS_DRAWN_MAX:
