@@ -238,3 +238,36 @@ def test_renderer_says_to_install_pygraphviz_when_the_child_cannot_import_it(mon
     with pytest.raises(render_module.RenderError, match="pip install pygraphviz"):
         render_module.render_dot("digraph { a -> b }")
     worker.close()
+
+
+def test_a_crashing_engine_is_retried_in_plain_style_and_never_blamed_on_a_missing_install(monkeypatch):
+    # A child that dies of SIGSEGV on double-bordered boxes, as the Graphviz bundled in the
+    # pygraphviz wheel did on a group label starting with a newline.
+    crashing = render_module._WORKER.replace(
+        "    source = inp.read(int(head[1])).decode('utf-8')\n",
+        "    source = inp.read(int(head[1])).decode('utf-8')\n"
+        "    if 'peripheries=2' in source:\n"
+        "        import os, signal; os.kill(os.getpid(), signal.SIGSEGV)\n")
+    assert crashing != render_module._WORKER
+    worker = render_module._Worker()
+    monkeypatch.setattr(render_module, "_worker", worker)
+    monkeypatch.setattr(render_module, "_WORKER", crashing)
+    monkeypatch.setattr(render_module, "shutil", type("S", (), {"which": staticmethod(lambda name: None)}))
+    fancy = 'digraph { a [label="sum\\n3 ops", shape=box, style="rounded,filled,bold", peripheries=2]; a -> b }'
+    assert render_module.render_dot(fancy, "png")[:8] == b"\x89PNG\r\n\x1a\n"   # drawn, plainly
+    always = crashing.replace("if 'peripheries=2' in source:", "if True:")
+    monkeypatch.setattr(render_module, "_WORKER", always)
+    worker.close()
+    with pytest.raises(render_module.RenderError) as err:
+        render_module.render_dot(fancy, "png")
+    assert "crashed (signal 11)" in str(err.value) and "pip install" not in str(err.value)
+    worker.close()
+
+
+def test_labels_never_start_with_an_empty_line():
+    from jaxcalc_ext.graph.dot import node_label
+    from jaxcalc_ext.graph.model import Node
+
+    node = Node("g1", "group", "", "0 ops")
+    assert node_label(node, False, False) == "0 ops"
+    assert node_label(Node("g2", "group", "", ""), False, False) == "group"

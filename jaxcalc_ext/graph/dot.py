@@ -52,7 +52,21 @@ def node_label(node, values: bool, adjoints: bool) -> str:
         lines.append(f"= {_without_type(format_value(node.value), node.aval)}")
     if adjoints and node.kind not in ("literal", "loop-input") and node.adjoint is not None:
         lines.append(f"adjoint {_without_type(format_value(node.adjoint), node.aval)}")
-    return "\n".join(lines)
+    # No empty lines: an unnamed group's label starting with a newline, in a double-bordered
+    # box, crashes the Graphviz bundled with pygraphviz.
+    lines = [line.strip() for line in "\n".join(lines).split("\n") if line.strip()]
+    return "\n".join(lines) or node.kind
+
+
+PLAIN_STYLE = {"peripheries=2": "peripheries=1", ",bold": ""}
+
+
+def plain_style(source: str) -> str:
+    """The same DOT with the decorations some Graphviz builds crash on (double borders, bold)
+    left out: the drawing a crashed engine is retried with once."""
+    for fancy, plain in PLAIN_STYLE.items():
+        source = source.replace(fancy, plain)
+    return source
 
 
 def _without_type(text: str, aval: str) -> str:

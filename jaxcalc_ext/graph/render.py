@@ -62,7 +62,10 @@ def engines() -> list[tuple[str, list[str]]]:
 
 
 def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
-    """Render DOT source to bytes in ``fmt``, trying each engine in turn."""
+    """Render DOT source to bytes in ``fmt``, trying each engine in turn; an engine that crashes
+    is tried once more with the plain style (:func:`.dot.plain_style`)."""
+    from .dot import plain_style
+
     if fmt not in FORMATS:
         raise RenderError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     problems, missing = [], []
@@ -70,11 +73,16 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
         if name == "pygraphviz":
             try:
                 return _worker.render(argv, source, fmt, timeout)
+            except _WorkerCrashed:
+                try:
+                    return _worker.render(argv, plain_style(source), fmt, timeout)
+                except _WorkerFailed as err:
+                    problems.append(f"pygraphviz: {err}")
             except _WorkerFailed as err:
                 problems.append(f"pygraphviz: {err}")
                 if "No module named 'pygraphviz'" in str(err):
                     missing.append(name)
-                continue
+            continue
         try:
             done = subprocess.run(argv + [f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
                                   timeout=timeout, check=False)
@@ -86,6 +94,10 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
                 missing.append(name)
             problems.append(f"{name}: {err}")
             continue
+        if done.returncode < 0 and source != plain_style(source):   # dot crashed (a signal)
+            source = plain_style(source)
+            done = subprocess.run(argv + [f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                                  timeout=timeout, check=False)
         if done.returncode == 0 and done.stdout:
             return done.stdout
         last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[-1]
@@ -97,6 +109,10 @@ def render_dot(source: str, fmt: str = "svg", timeout: float = 20.0) -> bytes:
 
 class _WorkerFailed(RuntimeError):
     pass
+
+
+class _WorkerCrashed(_WorkerFailed):
+    """The drawing child died of a signal while drawing (a Graphviz crash, not a missing module)."""
 
 
 class _Worker:
@@ -150,7 +166,15 @@ class _Worker:
                 self._stop()
                 raise _WorkerFailed(f"took more than {timeout:g} s") from None
             except (OSError, ValueError) as err:
+                code = self.process.poll() if self.process is not None else None
+                if code is None and self.process is not None:
+                    try:
+                        code = self.process.wait(1)
+                    except subprocess.TimeoutExpired:
+                        code = None
                 self._stop()
+                if code is not None and code < 0:
+                    raise _WorkerCrashed(f"the Graphviz engine crashed (signal {-code})") from None
                 raise _WorkerFailed(str(err) or type(err).__name__) from None
             if kind == b"err":
                 raise _WorkerFailed(body.decode("utf-8", "replace")[:200])
@@ -172,7 +196,7 @@ class _Reply:
             raise TimeoutError
         chunk = os.read(self.fd, 1 << 20)
         if not chunk:
-            raise OSError("the pygraphviz child ended (is pygraphviz installed?)")
+            raise OSError("the pygraphviz child ended")
         self.buffer += chunk
 
     def line(self) -> bytes:
