@@ -384,7 +384,8 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     """The computation graph of ``f(*args)``, optionally annotated, collapsed to fit.
 
     ``values``: each node's forward value. ``adjoints``: each node's d(output)/d(node) from the
-    reverse sweep (scalar output, or give ``cotangent``). The graph is organised by the
+    reverse sweep (scalar output, or give ``cotangent``: one shaped like the output, or
+    ``"ones"`` for the adjoints of the sum of every output, e.g. of a gradient program). The graph is organised by the
     program's own structure (named scopes, your functions, jit calls, activations, source
     lines, layers by parameter group, the sweeps of a gradient); groups open outermost first
     while the drawing stays within ``max_nodes`` (None: open everything), and the others are
@@ -469,10 +470,14 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
         out_vals = [k.value if isinstance(k, _Literal) else value_of[k] for k in outputs]
         if cotangent is None:
             if len(out_vals) != 1 or jnp.size(out_vals[0]) != 1:
-                shapes = [tuple(jnp.shape(v)) for v in out_vals]
-                raise JaxCalcError(f"adjoints need a scalar output, this function returns {shapes}: "
-                                   "reduce it (jnp.sum) or give a cotangent for the output")
+                shapes = ", ".join(str(tuple(jnp.shape(v))) for v in out_vals[:4]) + (" …" if len(out_vals) > 4 else "")
+                raise JaxCalcError(f"adjoints need a scalar output, this function returns {len(out_vals)} "
+                                   f"array{'s' * (len(out_vals) != 1)} of shape {shapes}: give cotangent "
+                                   "'ones' (the adjoints of the sum of every output) or one shaped like "
+                                   "the output, or reduce the output (jnp.sum)")
             cotangents = [jnp.ones_like(out_vals[0])]
+        elif isinstance(cotangent, str) and cotangent == "ones":
+            cotangents = [jnp.ones_like(v) for v in out_vals]
         else:
             cotangents = [jnp.asarray(c) for c in jax.tree_util.tree_leaves(cotangent)]
             if [jnp.shape(c) for c in cotangents] != [jnp.shape(v) for v in out_vals]:
@@ -592,7 +597,8 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     for oid, producer_id in output_ids:
         if producer_id is None and oid + "l" in atoms:
             hierarchy.place(oid + "l", hierarchy.parent.get(oid))
-    stats = {"equations": len(steps), "backward": sum(s.backward for s in steps), "unused_inputs": unused}
+    stats = {"equations": len(steps), "backward": sum(s.backward for s in steps), "unused_inputs": unused,
+             "summed_outputs": adjoints and isinstance(cotangent, str) and cotangent == "ones"}
     full = FullGraph(atoms, edges, hierarchy, title, rankdir, values, adjoints, stats)
     full.forward_order = [step_id[id(s)] for s in steps if id(s) in step_id]
     full.reverse_order = [step_id[id(s)] for s in sweep.reverse_order if id(s) in step_id]

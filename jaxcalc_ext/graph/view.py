@@ -97,6 +97,8 @@ class FullGraph:
         graph.full, graph.open_groups = self, frozenset(open_groups)
         if self.nan is not None and self.nan.message:
             graph.notes.append(self.nan.message)
+        if self.stats.get("summed_outputs"):
+            graph.notes.append("adjoints are those of the sum of every output (a cotangent of ones)")
         unused = self.stats.get("unused_inputs", 0)
         if unused:
             graph.notes.append(f"{unused} input{'s' * (unused != 1)} the function does not read "

@@ -230,10 +230,13 @@ class CalculusMagics(Magics):
 
     @readable_help
     @magic_arguments()
-    @kwds(usage="%(prog)s FUNC ARGS... [--values] [--grads] [--nan] [--explore] [--rankdir LR|TB]\n"
+    @kwds(usage="%(prog)s FUNC ARGS... [--values] [--grads [--cotangent ones]] [--nan] [--explore] [--rankdir LR|TB]\n"
                 "                [--depth D] [--max-nodes N] [--no-fold] [--save PATH] [--float64 | --float32]")
     @argument("--values", action="store_true", help="show each node's forward value")
     @argument("--grads", action="store_true", help="show each node's adjoint d(output)/d(node) (scalar output)")
+    @argument("--cotangent", metavar="CT",
+              help="with --grads for a non-scalar output (a gradient's program): 'ones' for the adjoints of "
+                   "the sum of every output, or an expression shaped like the output")
     @argument("--nan", action="store_true",
               help="mark where a NaN or Inf was first made, forward and in the adjoints, and its way to the output")
     @argument("--explore", action="store_true",
@@ -268,10 +271,10 @@ class CalculusMagics(Magics):
         """
         from ..graph.build import computation_graph
         from ..precision import float64_scope
-        from .resolve import resolve_call
+        from .resolve import evaluate, resolve_call
 
-        options = {"--values", "--grads", "--nan", "--explore", "--rankdir", "--depth", "--max-nodes",
-                   "--no-fold", "--save", "--float64", "--float32", "-h", "--help"}
+        options = {"--values", "--grads", "--cotangent", "--nan", "--explore", "--rankdir", "--depth",
+                   "--max-nodes", "--no-fold", "--save", "--float64", "--float32", "-h", "--help"}
         head, tokens = split_line(line, options)
         if _help_requested(self, self.graddag, tokens):
             return None
@@ -288,8 +291,14 @@ class CalculusMagics(Magics):
             save_target(args.save)  # a bad path is said before the graph is built
         with float64_scope(args.float64), _float32_honoured(args.float32):
             resolved, call_args = resolve_call(head, self.shell.user_ns, magic="%graddag")
+            cotangent = None
+            if args.cotangent is not None:
+                if not args.grads:
+                    raise JaxCalcError("--cotangent sets the adjoints' start: add --grads")
+                cotangent = "ones" if args.cotangent.strip() in ("ones", "'ones'", '"ones"') else \
+                    evaluate(args.cotangent, self.shell.user_ns, "--cotangent")
             graph = run_interruptibly(lambda: computation_graph(
-                resolved.function, *call_args, values=args.values,
+                resolved.function, *call_args, values=args.values, cotangent=cotangent,
                 adjoints=args.grads, depth=args.depth, fold=not args.no_fold,
                 max_nodes=args.max_nodes or None, rankdir=args.rankdir, title=resolved.label,
                 nan=args.nan), shell=self.shell, label="%graddag")
