@@ -222,3 +222,32 @@ def test_adjoints_of_a_gradient_program_with_a_cotangent_of_ones(shell):
     name = "params['mlp/~/linear_2']['b']"
     node = next(n for n in graph.full.atoms.values() if n.kind == "input" and n.label == name)
     np.testing.assert_allclose(np.asarray(node.adjoint), np.asarray(hvp["mlp/~/linear_2"]["b"]), rtol=1e-4, atol=1e-6)
+
+
+def test_laplacian_and_its_estimate_have_the_same_batch_semantics_for_flax_and_equinox_mlps():
+    import jax
+    import jax.numpy as jnp
+
+    import jaxcalc_ext as jc
+
+    class NNXMLP(nnx.Module):
+        def __init__(self, rngs):
+            self.hidden = nnx.Linear(3, 16, rngs=rngs)
+            self.out = nnx.Linear(16, 1, rngs=rngs)
+
+        def __call__(self, x):
+            return self.out(jnp.tanh(self.hidden(x)))[..., 0]
+
+    flax_u = NNXMLP(nnx.Rngs(0))
+    eqx_mlp = eqx.nn.MLP(3, "scalar", 16, 2, activation=jnp.tanh, key=jax.random.key(2))
+    xs = jax.random.normal(jax.random.key(3), (5, 3))
+    for u in (lambda x: flax_u(x), eqx_mlp):
+        exact = jnp.stack([jnp.trace(jax.hessian(u)(x)) for x in xs])       # JAX's own, row by row
+        lap = jc.laplacian(u, xs)
+        assert lap.shape == (5,)
+        np.testing.assert_allclose(np.asarray(lap), np.asarray(exact), rtol=1e-4, atol=1e-5)
+        est = jc.hessian_trace_estimate(u, xs, jax.random.key(4), 4000)
+        assert est.shape == (5,)
+        np.testing.assert_allclose(np.asarray(est), np.asarray(exact), atol=0.1 * float(jnp.max(jnp.abs(exact))) + 1e-3)
+    with pytest.raises(jc.JaxCalcError, match="scalar function"):
+        jc.hessian_trace_estimate(lambda x: x, xs, jax.random.key(0), 4)

@@ -302,19 +302,31 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
 
 
 def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 64) -> jax.Array:
-    """Hutchinson's estimate of the Laplacian: the mean of ``v^T H v`` over Rademacher vectors v,
-    each ``v^T H v`` read off one order-2 Taylor pass along v (no Hessian, no reverse pass).
+    """Hutchinson's estimate of the Laplacian of ``f: R^n -> R``: the mean of ``v^T H v`` over
+    Rademacher vectors v, each ``v^T H v`` read off one order-2 Taylor pass along v (no Hessian,
+    no reverse pass). At a point (shape (n,)) or at each row of a batch (shape (B, n), each row
+    with its own vectors), as :func:`laplacian`.
 
     >>> import jax, jax.numpy as jnp
     >>> est = hessian_trace_estimate(lambda x: jnp.sum(x ** 2), jnp.ones(4), jax.random.key(0), 8)
     >>> float(est)
     8.0
+    >>> hessian_trace_estimate(lambda x: jnp.sum(x ** 2), jnp.ones((3, 4)), jax.random.key(0), 8).tolist()
+    [8.0, 8.0, 8.0]
     """
     from .engine import _taylor_mode
 
-    if samples < 1:
-        raise JaxCalcError("samples must be >= 1")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise JaxCalcError(f"samples must be a whole number >= 1, got {samples!r}")
     x = _float_array(x)
+    if x.ndim not in (1, 2):
+        raise JaxCalcError(f"x must be a point (n,) or a batch of points (B, n), got shape {x.shape}")
+    leaves = trace_function(f, x if x.ndim == 1 else x[0]).out_shapes
+    if len(leaves) != 1 or leaves[0].shape != ():
+        raise JaxCalcError("the Laplacian needs a scalar function f: R^n -> R")
     v = jax.random.rademacher(key, (samples,) + x.shape, dtype=x.dtype)
-    second = jax.vmap(lambda d: _taylor_mode(f, 2, x, d)[2])(v)
-    return 2 * jnp.mean(second)
+
+    def at(point, directions):
+        return 2 * jnp.mean(jax.vmap(lambda d: _taylor_mode(f, 2, point, d)[2])(directions))
+
+    return at(x, v) if x.ndim == 1 else jax.vmap(at, in_axes=(0, 1))(x, v)
