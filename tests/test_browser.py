@@ -75,7 +75,7 @@ def workspace(tmp_path_factory):
     from jaxcalc_ext.tools.run_notebooks import execute_notebook
 
     root = tmp_path_factory.mktemp("lab")
-    for name in ("taylor.ipynb", "graphs.ipynb", "live.ipynb", "models.ipynb"):
+    for name in ("taylor.ipynb", "graphs.ipynb", "live.ipynb", "models.ipynb", "ecosystem.ipynb"):
         shutil.copy(EXAMPLES / name, root / name)
         nbformat.write(execute_notebook(EXAMPLES / name), str(root / f"executed_{name}"))
     SHOTS.mkdir(exist_ok=True)
@@ -90,7 +90,8 @@ def browser_lab(workspace):
 
 def test_executed_notebooks_opened_untrusted_show_every_figure_graph_and_formula_once(browser_lab):
     server, browser = browser_lab
-    for name in ("executed_taylor.ipynb", "executed_graphs.ipynb", "executed_models.ipynb"):
+    for name in ("executed_taylor.ipynb", "executed_graphs.ipynb", "executed_models.ipynb",
+                 "executed_ecosystem.ipynb"):
         page = open_notebook(browser, server, name)
         page.wait_for_timeout(1500)
         _wait_for_typesetting(page)

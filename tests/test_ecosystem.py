@@ -251,3 +251,31 @@ def test_laplacian_and_its_estimate_have_the_same_batch_semantics_for_flax_and_e
         np.testing.assert_allclose(np.asarray(est), np.asarray(exact), atol=0.1 * float(jnp.max(jnp.abs(exact))) + 1e-3)
     with pytest.raises(jc.JaxCalcError, match="scalar function"):
         jc.hessian_trace_estimate(lambda x: x, xs, jax.random.key(0), 4)
+
+
+def test_a_flax_module_called_as_the_function_names_its_blocks_and_rolls_them(shell):
+    run_cell_ok(shell, """
+class Block(nnx.Module):
+    def __init__(self, width, rngs):
+        self.norm = nnx.LayerNorm(width, rngs=rngs)
+        self.mlp = nnx.Linear(width, width, rngs=rngs)
+    def __call__(self, x):
+        return x + jax.nn.gelu(self.mlp(self.norm(x)))
+
+class Tower(nnx.Module):
+    def __init__(self, width=16, depth=4, rngs=nnx.Rngs(1)):
+        self.embed = nnx.Linear(8, width, rngs=rngs)
+        self.blocks = nnx.List([Block(width, rngs) for _ in range(depth)])
+        self.head = nnx.Linear(width, 1, rngs=rngs)
+    def __call__(self, x):
+        x = self.embed(x)
+        for block in self.blocks:
+            x = block(x)
+        return jnp.mean(self.head(x))
+
+tower = Tower()
+""")
+    graph = run_cell_ok(shell, "%graddag tower jnp.ones((3, 8))")
+    labels = {n.label + (f" × {n.repeat}" if n.repeat > 1 else "") for n in graph.nodes}
+    labels |= {c.label for c in graph.clusters.values()}
+    assert {"embed: Linear", "head: Linear", "blocks[0–3]: Block × 4"} <= labels, labels

@@ -159,3 +159,25 @@ def test_operators_notebook_shows_matrices_tensors_and_the_seed_laplacian():
     bench = find_cell(nb, "trace(jax.hessian)")
     assert any("image/png" in o.get("data", {}) for o in bench.outputs)
     assert "D= 256: collapsed Taylor mode" in "".join(o.get("text", "") for o in bench.outputs)
+
+
+def test_ecosystem_notebook_runs_models_from_every_library():
+    pytest.importorskip("flax.nnx"), pytest.importorskip("equinox"), pytest.importorskip("diffrax")
+    pytest.importorskip("haiku"), pytest.importorskip("optax")
+    nb = execute_notebook(EXAMPLES / "ecosystem.ipynb")
+    for cell in nb.cells:
+        for out in getattr(cell, "outputs", []):
+            assert out.output_type != "error", (cell.source[:60], out)
+    assert_lean_and_clean(nb)
+    cnn = [o for o in outputs(find_cell(nb, "cnn_graph = %graddag")) if "image/png" in o.data][0]
+    for name in ("conv1: Conv", "linear2: Linear"):
+        assert name in cnn.data["text/plain"], name
+    blocks = [o for o in outputs(find_cell(nb, "%graddag transformer tokens")) if "image/png" in o.data][0]
+    assert "blocks[0–2]: Block × 3" in blocks.data["text/plain"]
+    assert blocks.metadata["image/png"]["width"] <= 1000
+    printed = "".join(o.text for o in find_cell(nb, "print('ours").outputs if o.output_type == "stream")
+    ours, closed = (line.split("[", 1)[1] for line in printed.strip().splitlines())
+    import ast
+    import numpy as np
+    np.testing.assert_allclose([float(v) for v in ast.literal_eval("[" + ours)],
+                               [float(v) for v in ast.literal_eval("[" + closed)], atol=1e-9)

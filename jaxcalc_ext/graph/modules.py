@@ -19,6 +19,7 @@ import contextlib
 import re
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 # Module base classes, by the library that defines them: looked up only if already imported.
@@ -52,34 +53,43 @@ def _path_text(path: tuple) -> str:
     return text.lstrip(".") or ""
 
 
-def module_names(roots: list[tuple[str, Any]], prefix: str = "") -> dict[int, tuple[str, Any]]:
-    """``id(module) -> ("path: Class", module)`` for every module reachable from the named roots,
-    walking pytrees (lists, dicts, a module's fields) with their key paths below ``prefix``. A
-    root that is itself a module is named by its class alone (or ``prefix: Class``)."""
+@dataclass(frozen=True)
+class ModuleName:
+    label: str    # what the drawing says: "model: CNN", "conv1: Conv", "blocks[3]: Block"
+    path: str     # the attribute path from the model ("" for the model itself)
+    module: Any
+
+
+def module_names(roots: list[tuple[str, Any]], below: str = "") -> dict[int, ModuleName]:
+    """``id(module) -> ModuleName`` for every module reachable from the named roots, walking
+    pytrees (lists, dicts, a module's fields) with their key paths. A root module is labelled by
+    its name and class (``model: CNN``), the modules inside it by their paths from it
+    (``conv1: Conv``, ``blocks[3]: Block``), or from ``below`` when the root is itself inside."""
     import jax
 
     bases = _module_bases()
     if not bases:
         return {}
-    names: dict[int, tuple[str, Any]] = {}
+    names: dict[int, ModuleName] = {}
 
-    def visit(obj: Any, prefix: str) -> None:
+    def visit(obj: Any, path: str, root_name: str) -> None:
         if isinstance(obj, bases):
             if id(obj) in names:
                 return
-            names[id(obj)] = (f"{prefix}: {type(obj).__name__}" if prefix else type(obj).__name__, obj)
+            head = path or root_name
+            names[id(obj)] = ModuleName(f"{head}: {type(obj).__name__}" if head else type(obj).__name__, path, obj)
         try:
             children = jax.tree_util.tree_flatten_with_path(
                 obj, is_leaf=lambda x: x is not obj and isinstance(x, bases))[0]
         except Exception:  # not a pytree we can walk: nothing named below it
             return
-        for path, child in children:
+        for key_path, child in children:
             if isinstance(child, bases):
-                text = _path_text(path)
-                visit(child, f"{prefix}.{text}" if prefix and text and not text.startswith("[") else prefix + text)
+                text = _path_text(key_path)
+                visit(child, f"{path}.{text}" if path and text and not text.startswith("[") else path + text, "")
 
-    for _, root in roots:
-        visit(root, prefix)
+    for name, root in roots:
+        visit(root, below, name)
     return names
 
 
@@ -106,6 +116,16 @@ def closure_roots(f: Callable) -> list[tuple[str, Any]]:
     return out
 
 
+def _parameter_names(f: Callable) -> list[str]:
+    import inspect
+
+    try:
+        return [p.name for p in inspect.signature(f).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
 def _unwrapped(f: Callable) -> list[Callable]:
     chain = []
     while f is not None and len(chain) < 16:
@@ -115,29 +135,25 @@ def _unwrapped(f: Callable) -> list[Callable]:
 
 
 @contextlib.contextmanager
-def module_scopes(names: dict[int, tuple[str, Any]]) -> Iterator[None]:
+def module_scopes(names: dict[int, "ModuleName"]) -> Iterator[None]:
     """Within the block, a call of a named module runs inside ``jax.named_scope(its name)``;
     a module of the same class not found on the way (a copy that ``nnx.grad`` made) is named by
     its class, and its submodules by their paths from it. The classes are restored afterwards."""
     import jax
 
-    classes = list(dict.fromkeys(type(obj) for _, obj in names.values() if callable(obj)))
+    classes = list(dict.fromkeys(type(n.module) for n in names.values() if callable(n.module)))
     if not classes:
         yield
         return
-    labels = {key: label for key, (label, _) in names.items()}
-    alive = [obj for _, obj in names.values()]   # ids stay unique while the block runs
+    known = dict(names)    # also keeps the modules alive, so their ids stay unique meanwhile
 
     def label_of(module) -> str:
         """The module's name, and its submodules' names below it: a copy made on the way (by
         eqx.filter_grad or nnx.grad) names its own children, by their paths from it."""
-        label = labels.setdefault(id(module), type(module).__name__)
-        path = label.split(": ")[0] if ": " in label else ""
-        for key, (child_label, child) in module_names([("", module)], prefix=path).items():
-            if key not in labels:
-                labels[key] = child_label
-                alive.append(child)
-        return label
+        name = known.setdefault(id(module), ModuleName(type(module).__name__, "", module))
+        for key, child in module_names([("", module)], below=name.path).items():
+            known.setdefault(key, child)
+        return name.label
 
     with _PATCH_LOCK:
         saved = {cls: cls.__dict__.get("__call__", _MISSING) for cls in classes}
@@ -166,9 +182,12 @@ def named_modules(f: Callable) -> Callable:
     the arguments it is called with and on what it closes over."""
     import functools
 
+    parameters = _parameter_names(f)
+
     @functools.wraps(f)
     def traced(*args):
-        names = module_names([(f"arg{i}", a) for i, a in enumerate(args)] + closure_roots(f))
+        named_args = [(parameters[i] if i < len(parameters) else f"arg{i}", a) for i, a in enumerate(args)]
+        names = module_names(named_args + [("self", f)] + closure_roots(f))
         with module_scopes(names):   # the objects stay alive in names while f runs
             return f(*args)
     return traced
