@@ -71,17 +71,29 @@ class TaylorResult:
             lines = p.latex_lines(max_terms=max_terms)
             rows.append(f"T_{{{n}}}({self.variables_latex}) &= {lines[0]}")
             rows += [f"&\\quad {line}" for line in lines[1:]]
+            if not p.is_univariate and p.expands_exactly():   # also in powers of x, y (the seed's form)
+                expanded = p.latex_lines(form="expanded", max_terms=max_terms)
+                rows.append(f"&= {expanded[0]}")
+                rows += [f"&\\quad {line}" for line in expanded[1:]]
         errors = [f"T_{{{n}}}\\!: {number(e, 3)}" for n, e in sorted(self.max_errors.items())]
         for i in range(0, len(errors), 4):
             head = f"\\max_{{{self._span_latex()}}} |f - T_n| &:\\;" if i == 0 else "&\\quad"
             rows.append(f"{head} " + ",\\; ".join(errors[i:i + 4]))
-        rows.append(f"&\\text{{computed in {self.dtype} by {self.method} mode}}")
+        rows.append(f"&\\text{{computed in {self.dtype} by {self.method} mode{self._rounding_note()}}}")
         return "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
+
+    def _rounding_note(self) -> str:
+        """How many computed terms are not written: within their own rounding error."""
+        top = self.polynomials[self.orders[-1]]
+        count = int(np.count_nonzero(top.below_rounding))
+        if not count:
+            return ""
+        return f"; {count} term{'s' * (count != 1)} within rounding error of 0 not written"
 
     def to_text(self, max_terms: int = 16) -> str:
         """The same as plain text, for a terminal."""
         center = np.asarray(self.study.center).tolist()
-        lines = [f"Taylor polynomials of {self.label} at {center} ({self.dtype}, {self.method} mode)"]
+        lines = [f"Taylor polynomials of {self.label} at {center} ({self.dtype}, {self.method} mode{self._rounding_note()})"]
         names = ", ".join(self.study.variables)
         span = " x ".join(f"[{a[0]:g}, {a[-1]:g}]" for a in self.study.grid)
         for n, p in sorted(self.polynomials.items()):

@@ -40,7 +40,13 @@ def test_mml_figure_5_4(shell):
 
 def test_two_variables_seed_closed_form(shell):
     r = run_cell_ok(shell, "%taylor x**2 + 2*x*y + y**3 --at 1,2 --order 2")
-    assert r.polynomials[2].to_latex() == "8 - 12 y + x^{2} + 2 x y + 6 y^{2}"
+    # written about the centre by default, like one-variable answers (issue 21); the seed's
+    # expanded form in powers of x and y is one argument away, and shown beside it
+    assert r.polynomials[2].to_latex(form="expanded") == "8 - 12 y + x^{2} + 2 x y + 6 y^{2}"
+    assert r.polynomials[2].to_latex() == ("13 + 6 \\left(x - 1\\right) + 14 \\left(y - 2\\right) + "
+                                           "\\left(x - 1\\right)^{2} + 2 \\left(x - 1\\right) "
+                                           "\\left(y - 2\\right) + 6 \\left(y - 2\\right)^{2}")
+    assert "8 - 12 y + x^{2} + 2 x y + 6 y^{2}" in r.to_latex()
     assert len(r.figure.axes) >= 3  # f, T_2 and the error, with colour bars
 
 

@@ -56,7 +56,9 @@ def test_degree_8_polynomial_in_3_variables_matches_sympy(x64):
         want = sympy_derivative(exponent) / math.prod(map(math.factorial, exponent))
         # relative 1e-12; coefficients that vanish (exact zeros here) within 1e-14 of the largest
         assert abs(float(c) - want) <= 1e-12 * max(abs(want), 1e-2 * biggest), exponent
-    assert "x^{8}" in p.to_latex() and "y^{3} z" in p.to_latex()  # expanded in monomials
+    expanded = p.to_latex(form="expanded")
+    assert "x^{8}" in expanded and "y^{3} z" in expanded  # expanded in monomials on request
+    assert "\\left(x - 0.3\\right)^{8}" in p.to_latex()   # about the centre by default
 
 
 def test_polynomial_evaluates_batches_under_jit_and_vmap(x64):

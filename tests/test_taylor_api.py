@@ -82,7 +82,7 @@ def test_seed_g_xy_polynomial_latex_and_values(x64):
     closed = sp.Poly(x ** 2 + 6 * y ** 2 - 12 * y + 2 * x * y + 8, x, y)
     ours = {k: v for k, v in p.expanded().items() if abs(v) > 1e-12}
     assert {k: float(v) for k, v in ours.items()} == {m: float(c) for m, c in closed.terms()}
-    assert p.to_latex() == "8 - 12 y + x^{2} + 2 x y + 6 y^{2}"
+    assert p.to_latex(form="expanded") == "8 - 12 y + x^{2} + 2 x y + 6 y^{2}"
     points = np.array([[1.0, 2.0], [2.0, 3.0], [4.2, 3.7], [2.8, 1.3], [10.2, 21], [-5.1, 2.3], [-3.4, -2.5]])
     np.testing.assert_allclose(np.asarray(p(points)), [13, 42, 94.46, 17.66, 2934.44, 14.69, 104.06], rtol=1e-12)
 

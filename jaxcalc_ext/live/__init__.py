@@ -13,7 +13,6 @@ def live_view(f: Callable, x0: Any, order: int, *, label: str, span: Sequence[tu
     from ..render.figures import figure_bytes
     from ..render.taylor_figure import draw_study
     from ..taylor.live import LiveTaylor
-    from ..taylor.study import taylor_study
 
     try:
         from .widget import TaylorExplorer
@@ -22,6 +21,5 @@ def live_view(f: Callable, x0: Any, order: int, *, label: str, span: Sequence[tu
                            "pip install anywidget, or drop --live") from None
     live = LiveTaylor(f, x0, order, max_order=max_order, span=span, points=points,
                       variables=variables, method=method)
-    first = taylor_study(f, x0, [order], span=live.span, points=live.points, variables=variables, method=method)
-    png = figure_bytes(draw_study(first, label), "retina")
+    png = figure_bytes(draw_study(live.study(order), label), "retina")   # no second computation
     return TaylorExplorer(live, label, static_png=png, x64=x64)

@@ -56,17 +56,21 @@ def convergence_order(f: Callable, x0: Any, order: int, *, direction: Any = None
     import jax
     import jax.numpy as jnp
 
-    from .engine import _as_point, taylor_coefficients
+    from .engine import _as_point, check_order, coefficients_of_traced
+    from .traced import trace_function
 
+    order = check_order(order)
     x0, direction = _as_point(x0, direction)
     scales = np.logspace(-1, -5, 5) if scales is None else np.asarray(scales, float)
     if scales.ndim != 1 or scales.size < 2 or np.any(scales <= 0):
         raise JaxCalcError("scales must be at least two positive numbers")
-    coeffs = np.asarray(taylor_coefficients(f, x0, order, direction=direction, method=method))
+    traced = trace_function(f, x0)        # once: the samples below evaluate the same program
+    coeffs = np.asarray(coefficients_of_traced(traced, x0, order, direction, method))
     if coeffs.ndim != 1:
         raise JaxCalcError(f"convergence_order needs a scalar function; this one returns shape {coeffs.shape[1:]}")
     s = jnp.asarray(scales, x0.dtype)
-    exact = np.asarray(jax.vmap(lambda t: f(x0 + t * direction))(s), dtype=np.float64)
+    along = traced.as_function(traced.consts)
+    exact = np.asarray(jax.vmap(lambda t: along(x0 + t * direction))(s), dtype=np.float64)
     approx = np.polynomial.polynomial.polyval(np.asarray(s, np.float64), coeffs.astype(np.float64))
     errors = np.abs(exact - approx)
     eps = np.finfo(coeffs.dtype).eps

@@ -96,15 +96,23 @@ def taylor_coefficients(f: Callable, x0: Any, order: int, *, direction: Any = No
     if not callable(f):
         raise JaxCalcError(f"{f!r} is not a function")
     x0, direction = _as_point(x0, direction)
+    return coefficients_of_traced(trace_function(f, x0), x0, order, direction, method)
+
+
+def coefficients_of_traced(traced: TracedFunction, x0, order: int, direction, method: str = "auto"):
+    """:func:`taylor_coefficients` of a function already traced at x0 (the user's Python does not
+    run again): along other directions, or to other orders, of one request."""
+    if method not in METHODS:
+        raise JaxCalcError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
     if method == "auto":
         try:
-            return _run("taylor", f, order, x0, direction)
+            return _run("taylor", traced, order, x0, direction)
         except UnsupportedPrimitiveError as err:
-            _check_cost(trace_function(f, x0), order, "nested", fallback_from=err.primitive_name)
+            _check_cost(traced, order, "nested", fallback_from=err.primitive_name)
             warnings.warn(f"{err.primitive_name}: no Taylor rule, falling back to nested jvp "
                           "(slow at high order)", JaxCalcWarning, stacklevel=2)
-            return _run("nested", f, order, x0, direction)
-    return _run(method, f, order, x0, direction)
+            return _run("nested", traced, order, x0, direction)
+    return _run(method, traced, order, x0, direction)
 
 
 def derivatives(f: Callable, x0: Any, order: int, *, direction: Any = None, method: str = "auto"):
@@ -127,9 +135,8 @@ def derivatives(f: Callable, x0: Any, order: int, *, direction: Any = None, meth
 
 
 # ---------------------------------------------------------------- running a method
-def _run(method, f, order, x0, direction):
-    """Trace f, check what the request costs, then run the compiled program for what was traced."""
-    traced = trace_function(f, x0)
+def _run(method, traced: TracedFunction, order, x0, direction):
+    """Check what the request costs, then run the compiled program for what was traced."""
     _check_cost(traced, order, method)
     program = compiled_program(method, traced, order)  # evaluates the jaxpr: user code ran once, above
     return wait_briefly(program(traced.consts, x0, direction))

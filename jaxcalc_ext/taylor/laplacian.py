@@ -321,12 +321,14 @@ def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 6
     x = _float_array(x)
     if x.ndim not in (1, 2):
         raise JaxCalcError(f"x must be a point (n,) or a batch of points (B, n), got shape {x.shape}")
-    leaves = trace_function(f, x if x.ndim == 1 else x[0]).out_shapes
+    traced = trace_function(f, x if x.ndim == 1 else x[0])
+    leaves = traced.out_shapes
     if len(leaves) != 1 or leaves[0].shape != ():
         raise JaxCalcError("the Laplacian needs a scalar function f: R^n -> R")
     v = jax.random.rademacher(key, (samples,) + x.shape, dtype=x.dtype)
+    g = traced.as_function(traced.consts)   # the traced program: the user's Python ran once
 
     def at(point, directions):
-        return 2 * jnp.mean(jax.vmap(lambda d: _taylor_mode(f, 2, point, d)[2])(directions))
+        return 2 * jnp.mean(jax.vmap(lambda d: _taylor_mode(g, 2, point, d)[2])(directions))
 
     return at(x, v) if x.ndim == 1 else jax.vmap(at, in_axes=(0, 1))(x, v)

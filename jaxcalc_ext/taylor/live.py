@@ -57,9 +57,9 @@ class LiveTaylor:
     def __init__(self, f: Callable, x0: Any, order: int, *, max_order: int | None = None,
                  span: Sequence[tuple[float, float]] | None = None, points: int | None = None,
                  variables: Sequence[str] | None = None, method: str = "auto") -> None:
-        from .study import _number_of_variables
+        from .study import number_of_variables
 
-        default = DEFAULT_MAX_ORDER.get(_number_of_variables(f, x0), 10)
+        default = DEFAULT_MAX_ORDER.get(number_of_variables(f, x0), 10)
         self.max_order = max(int(order), default if max_order is None else int(max_order))
         if not 0 <= order <= self.max_order:
             raise JaxCalcError(f"the order {order} is outside 0 .. {self.max_order}")
@@ -73,6 +73,16 @@ class LiveTaylor:
         self.span = tuple((float(a[0]), float(a[-1])) for a in first.grid)
         self._samples = {self.span: (first.grid, first.values)}
         self._top = first.polynomials[self.max_order]
+
+    def study(self, order: int | None = None):
+        """The current view as a :class:`.study.TaylorStudy` at ``order`` (default: the current
+        one), from what is computed already: the static picture of a live view."""
+        from .study import TaylorStudy
+
+        order = self.order if order is None else int(order)
+        grid, values = self._sampled(self.span)
+        approximation = sample_polynomials(self._top, grid, [order])
+        return TaylorStudy({order: self._top.truncate(order)}, grid, values, approximation, self.variables)
 
     @property
     def dimensions(self) -> int:

@@ -59,14 +59,17 @@ def lattice_directions(n: int, order: int) -> np.ndarray:
     return np.concatenate(rows) if rows else np.zeros((0, n))
 
 
-def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", two_sided: bool = False):
+def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", two_sided: bool = False,
+                          traced=None):
     """Coefficients ``c_alpha`` of the Taylor polynomial ``sum c_alpha (x - x0)^alpha``.
 
     Returns ``(exponents, coefficients)`` with exponents as tuples and coefficients
     an array of shape ``(number_of_monomials, *output_shape)``. The memory and time of the
     request are checked against :mod:`jaxcalc_ext.budget` before anything is compiled.
     With ``two_sided``, the lattice passes are repeated along the opposite directions and a
-    jump, a kink or coefficients lost to rounding are refused (:mod:`.sides`).
+    jump, a kink or coefficients lost to rounding are refused (:mod:`.sides`); a third array
+    is then returned, each coefficient's rounding error as the two sides measure it (None for
+    order 0).
     """
     from .engine import check_order
     from .sides import check_sides, recovering_lost_orders
@@ -74,7 +77,7 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", 
     order = check_order(order)
     x0 = _vector_point(x0)
     n = x0.shape[0]
-    traced = _traced(f, x0)
+    traced = traced or _traced(f, x0)   # given: f already traced at x0 (one request, one trace)
     check_multivariate_cost(traced, n, order)
     # Row 0 of every direction's series is f(x0): order 0 needs one (zero) direction only.
     directions = lattice_directions(n, order) if order >= 1 else np.zeros((1, n))
@@ -85,16 +88,26 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", 
         return along[:directions.shape[0]]   # the lattice of a higher order starts with ours
 
     along = recovering_lost_orders(lambda k: lattice(1.0, k), order, axis=1)
+    spread = None
     if two_sided and order >= 1 and np.all(np.isfinite(along)):
         where = "x0 = (" + ", ".join(f"{float(c):g}" for c in x0) + ")"
-        check_sides(along, lambda s: recovering_lost_orders(lambda k: lattice(s, k), order, axis=1), where, axis=1)
-    blocks = [along[0, 0][None]]                                          # (D, K+1, *out)
+        spread = check_sides(along, lambda s: recovering_lost_orders(lambda k: lattice(s, k), order, axis=1),
+                             where, axis=1)
+    blocks, bounds = [along[0, 0][None]], [np.zeros_like(along[0, 0][None])]   # along: (D, K+1, *out)
+    eps = np.finfo(along.dtype).eps if np.issubdtype(along.dtype, np.floating) else 0.0
     start = 0
     for k in range(1, order + 1):
         count = len(exponents_of_degree(n, k))
         blocks.append(_interpolate(n, k, along[start:start + count, k]))
+        if spread is not None:   # rounding of the directional coefficients, through the interpolation
+            error = spread[start:start + count, k] + eps * np.abs(along[start:start + count, k])
+            bounds.append(_interpolation_bound(n, k, error))
         start += count
-    return exponents_up_to(n, order), np.concatenate(blocks).astype(along.dtype)
+    coefficients = np.concatenate(blocks).astype(along.dtype)
+    if not two_sided:
+        return exponents_up_to(n, order), coefficients
+    rounding = np.concatenate(bounds) if spread is not None else None
+    return exponents_up_to(n, order), coefficients, rounding
 
 
 def check_multivariate_cost(traced, n: int, order: int, degrees: range | None = None) -> None:
@@ -136,6 +149,21 @@ def _interpolate(n: int, k: int, along_k: np.ndarray) -> np.ndarray:
     return np.tensordot(_interpolation_matrix(n, k), along_k, axes=(1, 0))
 
 
+def _interpolation_bound(n: int, k: int, error: np.ndarray) -> np.ndarray:
+    """A bound on the rounding of the degree-k monomial coefficients, from the errors of the
+    directional ones (the interpolation's weights in absolute value), plus its own rounding."""
+    if k == 2 and n > 1:
+        exps = exponents_of_degree(n, 2)
+        diagonal = {e.index(2): error[row] for row, e in enumerate(exps) if max(e) == 2}
+        out = np.empty_like(error)
+        for row, e in enumerate(exps):
+            i, j = ((e.index(2),) * 2) if max(e) == 2 else tuple(idx for idx, p in enumerate(e) if p == 1)
+            out[row] = error[row] if i == j else 4 * error[row] + diagonal[i] + diagonal[j]
+        return out * (1 + 4 * np.finfo(error.dtype).eps)
+    matrix = np.abs(_interpolation_matrix(n, k))
+    return np.tensordot(matrix, error, axes=(1, 0)) * (1 + matrix.shape[1] * np.finfo(error.dtype).eps)
+
+
 def _degree_two(n: int, along: np.ndarray) -> np.ndarray:
     """Degree 2 without a dense inverse: along e_i the coefficient is c_(2e_i); along
     (e_i + e_j)/2 it is (c_ii + c_jj + c_ij)/4, so c_ij = 4 a_ij - c_ii - c_jj."""
@@ -170,10 +198,10 @@ def _batched_coefficients(traced, f, x0, order, directions, method):
     chunks so a long request can be followed and interrupted."""
     from ..progress import step
     from .cost import direction_bytes
-    from .engine import compiled_program, taylor_coefficients
+    from .engine import coefficients_of_traced, compiled_program
 
     if method not in ("auto", "taylor"):
-        return np.stack([taylor_coefficients(f, x0, order, direction=d, method=method) for d in directions])
+        return np.stack([coefficients_of_traced(traced, x0, order, d, method) for d in directions])
     count = directions.shape[0]
     chunk = int(min(count, max(1, chunk_bytes() // max(direction_bytes(traced.jaxpr, order), 1.0))))
     tiered = compiled_program("taylor", traced, order, batched=True)

@@ -87,7 +87,8 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
                   "for the Laplacian only")
     value, gradient, hessian = (np.asarray(a) for a in jax.device_get(
         _derivatives_program(traced)(traced.consts, point)))
-    lap = float(laplacian(g, point, method=lap_method))
+    # the traced program, not g: the user's Python runs once per request
+    lap = float(laplacian(traced.as_function(traced.consts), point, method=lap_method))
     if not (np.isfinite(value) and np.all(np.isfinite(hessian)) and np.isfinite(lap)):
         raise JaxCalcError(f"f or its derivatives are not finite at {point.tolist()}: "
                            "choose a point inside the function's domain where f is smooth")

@@ -2,7 +2,7 @@
 
 >>> import jax.numpy as jnp
 >>> p = taylor_polynomial(lambda x, y: x**2 + 2*x*y + y**3, (1.0, 2.0), 2)
->>> p.to_latex()
+>>> p.to_latex(form="expanded")       # by default about the centre: 13 + 6 (x - 1) + ...
 '8 - 12 y + x^{2} + 2 x y + 6 y^{2}'
 >>> float(p(jnp.array([2.0, 3.0])))
 42.0
@@ -23,6 +23,9 @@ from . import format as fmt
 
 
 MAX_EXPANDED_TERMS = 300
+# A coefficient is written when it exceeds its measured rounding error this many times: pure
+# rounding (two passes rounding differently) agrees with itself to no digit.
+SIGNIFICANT = 8.0
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so jax.jit(p) works
@@ -40,6 +43,17 @@ class TaylorPolynomial:
     monomial_coefficients: np.ndarray
     variables: tuple[str, ...] = ("x",)
     method: str = "taylor"
+    rounding: np.ndarray | None = None    # each coefficient's rounding error, when measured
+
+    @property
+    def below_rounding(self) -> np.ndarray:
+        """Which coefficients are not told apart from their own rounding error (not written):
+        within :data:`SIGNIFICANT` times the error the two-sided check measured."""
+        c = np.asarray(self.monomial_coefficients)
+        if self.rounding is None or c.ndim != 1:
+            return np.zeros(c.shape[:1], bool)
+        with np.errstate(invalid="ignore"):
+            return (c != 0) & np.isfinite(c) & (np.abs(c) <= SIGNIFICANT * np.asarray(self.rounding))
 
     @property
     def dtype(self) -> str:
@@ -96,14 +110,18 @@ class TaylorPolynomial:
             raise JaxCalcError(f"cannot truncate an order-{self.order} polynomial to order {order}")
         keep = [i for i, e in enumerate(self.exponents) if sum(e) <= order]
         return TaylorPolynomial(self.center, order, tuple(self.exponents[i] for i in keep),
-                                self.monomial_coefficients[keep], self.variables, self.method)
+                                self.monomial_coefficients[keep], self.variables, self.method,
+                                None if self.rounding is None else np.asarray(self.rounding)[keep])
 
     def expanded(self) -> dict[tuple[int, ...], Any]:
         """Coefficients in powers of x itself (not x - center), by binomial expansion."""
+        return self._expanded(self.monomial_coefficients)
+
+    def _expanded(self, coefficients) -> dict[tuple[int, ...], Any]:
         center = np.atleast_1d(self.center).astype(float)
         exps = [e if isinstance(e, tuple) else (e,) for e in self.exponents]
         out: dict[tuple[int, ...], Any] = {}
-        for alpha, c in zip(exps, self.monomial_coefficients):
+        for alpha, c in zip(exps, coefficients):
             factors = [[(b, math.comb(a, b) * (-x0) ** (a - b)) for b in range(a + 1)]
                        for a, x0 in zip(alpha, center)]
             for choice in itertools.product(*factors):
@@ -114,30 +132,40 @@ class TaylorPolynomial:
     def _written_terms(self, form: str):
         """(sorted terms, center or None, floor) for ``form``: "expanded", "centered" or "auto".
 
-        Every computed coefficient is written unless it is exactly zero; only expanding about
-        the origin from another center adds rounding of its own, below ``floor``."""
+        "auto" writes powers of x at the origin and powers of (x - x0) elsewhere, in one variable
+        or several. Coefficients within their own rounding error (:attr:`below_rounding`) are not
+        written; only expanding about the origin from another center adds rounding of its own,
+        below ``floor``."""
         if form == "auto":
-            at_origin = not np.any(np.asarray(self.center))
-            # Expanding a large polynomial about the origin costs a binomial sum per monomial
-            # (and cancels digits): past MAX_EXPANDED_TERMS it is shown about its center.
-            small = len(self.exponents) <= MAX_EXPANDED_TERMS
-            form = "expanded" if at_origin or (small and not self.is_univariate) else "centered"
+            form = "centered" if np.any(np.asarray(self.center)) else "expanded"
         if np.asarray(self.monomial_coefficients).ndim > 1:
             raise JaxCalcError("a polynomial is written out only for a scalar-valued function")
+        coeffs = np.where(self.below_rounding, 0.0, self.monomial_coefficients)
         if form == "expanded":
             moved = bool(np.any(np.asarray(self.center)))
-            floor = fmt.noise_floor(self.monomial_coefficients) if moved else 0.0
-            return fmt.sort_terms(self.expanded()), None, floor
+            floor = fmt.noise_floor(coeffs) if moved else 0.0
+            return fmt.sort_terms(self._expanded(coeffs)), None, floor
         if form == "centered":
             exps = [e if isinstance(e, tuple) else (e,) for e in self.exponents]
-            return (fmt.sort_terms(dict(zip(exps, self.monomial_coefficients))), np.atleast_1d(self.center),
-                    0.0)
+            return fmt.sort_terms(dict(zip(exps, coeffs))), np.atleast_1d(self.center), 0.0
         raise JaxCalcError(f"unknown form {form!r}: use 'expanded', 'centered' or 'auto'")
+
+    def expands_exactly(self) -> bool:
+        """Whether writing the polynomial in powers of x and y (not x - x0) loses no digits: its
+        expanded coefficients are no larger than ten times the centred ones (at (10, 10) they
+        are a hundred thousand times larger, and cancel to the value)."""
+        if not np.any(np.asarray(self.center)) or np.asarray(self.monomial_coefficients).ndim > 1 \
+                or len(self.exponents) > MAX_EXPANDED_TERMS:
+            return False
+        centred = np.where(self.below_rounding, 0.0, self.monomial_coefficients)
+        expanded = np.asarray(list(self._expanded(centred).values()), dtype=float)
+        largest = float(np.max(np.abs(centred))) if centred.size else 0.0
+        return bool(largest > 0 and np.all(np.isfinite(expanded)) and np.max(np.abs(expanded)) <= 10 * largest)
 
     def to_latex(self, *, form: str = "auto", digits: int = 6, max_terms: int | None = None) -> str:
         """The polynomial as LaTeX, lowest degree first: ``form`` is "expanded" (powers of x),
-        "centered" (powers of x - x0) or "auto" (expanded unless univariate around a nonzero
-        point). Past ``max_terms`` the high degrees are elided and counted."""
+        "centered" (powers of x - x0) or "auto" (powers of x at the origin, of x - x0 elsewhere).
+        Past ``max_terms`` the high degrees are elided and counted."""
         terms, center, floor = self._written_terms(form)
         return fmt.polynomial_latex(terms, self.variables, center, digits,
                                     floor, max_terms)
@@ -194,46 +222,85 @@ def as_vector_function(f: Callable, x0) -> tuple[Callable, np.ndarray, bool]:
     return f, point, False
 
 
+@dataclass(frozen=True, eq=False)
+class ExpansionRequest:
+    """One request, validated once: f adapted to the form the engine expands (``f(x)`` in one
+    variable, ``g(v)`` of a vector in several), the point, and f traced there, once. Every pass
+    (the two-sided checks, lost orders, the cost of sampling, the samples) runs that trace: the
+    user's Python runs once per request."""
+
+    function: Callable         # what is traced: f, or g(v) adapting f(x, y, ...)
+    point: Any                 # the scalar or vector point, in the dtype the engine uses
+    adapted: bool              # f(x, y, ...) was adapted to g(v)
+    traced: Any                # .traced.TracedFunction
+
+    @property
+    def univariate(self) -> bool:
+        return np.ndim(self.point) == 0
+
+    def sampler(self) -> Callable:
+        """The traced program as a function of the point (no Python of the user's runs)."""
+        return self.traced.as_function(self.traced.consts)
+
+
+def expansion_request(f: Callable, x0: Any) -> ExpansionRequest:
+    """Adapt f to x0 and trace it there (see :class:`ExpansionRequest`).
+
+    >>> import jax.numpy as jnp
+    >>> expansion_request(lambda x, y: x * y, (1.0, 2.0)).univariate
+    False
+    """
+    from .engine import _as_point
+    from .multivariate import _vector_point
+    from .traced import trace_function
+
+    g, point, adapted = as_vector_function(f, coordinates(x0))
+    point = _as_point(point, None)[0] if np.ndim(point) == 0 else _vector_point(point)
+    return ExpansionRequest(g, point, adapted, trace_function(g, point))
+
+
 def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[str] | None = None,
-                      method: str = "auto") -> TaylorPolynomial:
+                      method: str = "auto", request: ExpansionRequest | None = None) -> TaylorPolynomial:
     """The Taylor polynomial of f at x0 of total degree ``order``.
 
     Univariate for scalar x0; multivariate for a vector x0, either as ``f(v)`` with
-    one vector argument or ``f(x, y, ...)`` with one scalar per coordinate.
+    one vector argument or ``f(x, y, ...)`` with one scalar per coordinate. ``request`` is f
+    already adapted and traced at x0 (:func:`expansion_request`), to trace it only once.
 
     >>> import jax.numpy as jnp
     >>> taylor_polynomial(jnp.exp, 0.0, 3).to_latex()
     '1 + x + 0.5 x^{2} + 0.166667 x^{3}'
     """
-    from .engine import _as_point, check_order, taylor_coefficients
-    from .multivariate import _vector_point, monomial_coefficients
+    from .engine import check_order, coefficients_of_traced
+    from .multivariate import monomial_coefficients
     from .sides import check_sides, recovering_lost_orders
 
     order = check_order(order)
-    x0 = coordinates(x0)
-    g, point, adapted = as_vector_function(f, x0)
-    if np.ndim(point) == 0:
-        x0, _ = _as_point(x0, None)
-
+    request = request or expansion_request(f, x0)
+    x0, traced = request.point, request.traced
+    if request.univariate:
         def along(scale: float, k: int = order):
-            return np.asarray(taylor_coefficients(f, x0, k, direction=scale, method=method))
+            direction = np.asarray(scale, np.asarray(x0).dtype)
+            return np.asarray(coefficients_of_traced(traced, x0, k, direction, method))
 
         coeffs = recovering_lost_orders(lambda k: along(1.0, k), order)
         names = tuple(variables or ("x",))
         _check_finite(coeffs, x0, f)
-        check_sides(coeffs, lambda s: recovering_lost_orders(lambda k: along(s, k), order),
-                    f"x0 = {float(np.asarray(x0)):g}")
+        rounding = check_sides(coeffs, lambda s: recovering_lost_orders(lambda k: along(s, k), order),
+                               f"x0 = {float(np.asarray(x0)):g}", both_scales=True) if order >= 1 else None
+        _warn_near_pole(coeffs, float(np.asarray(x0)))
         return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
-                                coeffs, names, method)
-    exps, coeffs = monomial_coefficients(g, point, order, method=method, two_sided=True)
-    x0 = np.asarray(_vector_point(point))
+                                coeffs, names, method, rounding)
+    exps, coeffs, rounding = monomial_coefficients(request.function, x0, order, method=method, two_sided=True,
+                                                   traced=traced)
+    x0 = np.asarray(x0)
     if coeffs.ndim > 1:
         raise JaxCalcError(f"a multivariate Taylor polynomial needs a scalar function; this one returns "
                            f"shape {coeffs.shape[1:]} (with one variable and {x0.shape[0]} coordinates, the "
                            "variable is a vector): reduce it (sum(...)), or give one coordinate per variable")
-    _check_finite(coeffs, x0, g)
-    variables = variables or default_variables(f, x0.shape[0], adapted)
-    return TaylorPolynomial(np.asarray(x0), order, exps, coeffs, tuple(variables), method)
+    _check_finite(coeffs, x0, request.function)
+    variables = variables or default_variables(f, x0.shape[0], request.adapted)
+    return TaylorPolynomial(x0, order, exps, coeffs, tuple(variables), method, rounding)
 
 
 def coordinates(x0: Any) -> Any:
@@ -294,6 +361,40 @@ def _parameter_names(f) -> tuple[str, ...] | None:
     except (TypeError, ValueError):
         return None
     return tuple(fmt.latex_name(n) for n in names)
+
+
+def pole_distance(coeffs, x0: float) -> float | None:
+    """The distance to a pole that the first coefficients show (``|c_k / c_(k+1)|`` for k = 0, 1
+    agree for a pole), when x0 is within rounding of it; else None.
+
+    >>> import math
+    >>> d = pole_distance([1.633e16, 2.667e32, 4.35e48], math.pi / 2)
+    >>> d is not None and d < 1e-16
+    True
+    >>> pole_distance([1e-300, 1.0, 0.0], 1e-300) is None       # f(x) = x: no pole
+    True
+    """
+    c = np.abs(np.asarray(coeffs, dtype=float).reshape(len(coeffs), -1)[:3, 0])
+    if len(c) < 2 or not np.all(np.isfinite(c)) or c[0] == 0 or c[1] == 0:
+        return None
+    eps = np.finfo(float).eps
+    close = 64 * eps * abs(x0)
+    distances = [c[k] / c[k + 1] for k in range(len(c) - 1) if c[k + 1] > 0]
+    if c[0] < 1 / (64 * eps) or not all(d < close for d in distances):
+        return None
+    return float(distances[0])
+
+
+def _warn_near_pole(coeffs, x0: float) -> None:
+    import warnings
+
+    from ..errors import JaxCalcWarning
+
+    distance = pole_distance(coeffs, x0)
+    if distance is not None:
+        warnings.warn(f"x0 = {x0:.6g} is within rounding of a pole (about {distance:.1g} away): the "
+                      f"coefficients are right for the float x0 = {x0!r}, not for the pole's neighbour you "
+                      "may have meant", JaxCalcWarning, stacklevel=3)
 
 
 def _value_at(f: Callable | None, x0):

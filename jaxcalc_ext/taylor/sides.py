@@ -1,4 +1,5 @@
-"""Is an expansion trustworthy? Lost orders, both sides of the point, and rounding noise.
+"""Is an expansion trustworthy? Lost orders, both sides of the point, and rounding noise; how much
+of each coefficient is rounding.
 
 Three checks on concrete coefficients, all reusing the compiled program (a direction
 is an argument, so none of them compiles anything new):
@@ -49,6 +50,14 @@ def recovering_lost_orders(compute: Callable[[int], np.ndarray], order: int, axi
     return coeffs
 
 
+def rounding_error(right: np.ndarray, other: np.ndarray, factor: float, axis: int = 0) -> np.ndarray:
+    """Per coefficient: ``|right_k - other_k / factor^k|`` plus one ulp of ``right_k``."""
+    k = np.arange(right.shape[axis]).reshape((-1,) + (1,) * (right.ndim - axis - 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.abs(right - other / factor ** k)
+    return np.where(np.isfinite(spread), spread, np.inf) + np.finfo(right.dtype).eps * np.abs(right)
+
+
 def first_disagreement(right: np.ndarray, other: np.ndarray, factor: float, axis: int = 0) -> int | None:
     """The lowest order k where ``other_k / factor^k`` differs from ``right_k``, or None."""
     right = np.moveaxis(right, axis, 0).reshape(right.shape[axis], -1)
@@ -64,14 +73,24 @@ def first_disagreement(right: np.ndarray, other: np.ndarray, factor: float, axis
     return int(np.argmax(differs)) if differs.any() else None
 
 
-def check_sides(right: np.ndarray, along: Callable[[float], np.ndarray], where: str, axis: int = 0) -> None:
-    """Refuse a point where f jumps, has a kink, or loses its coefficients to rounding.
+def check_sides(right: np.ndarray, along: Callable[[float], np.ndarray], where: str, axis: int = 0,
+                both_scales: bool = False) -> np.ndarray:
+    """Refuse a point where f jumps, has a kink, or loses its coefficients to rounding; return
+    each coefficient's rounding error as the two sides measure it.
 
-    ``along(s)`` gives the coefficients along ``s`` times the direction(s) of ``right``.
+    ``along(s)`` gives the coefficients along ``s`` times the direction(s) of ``right``. Where
+    the sides agree they differ only by rounding (the opposite pass rounds every operation
+    differently), so ``|right - rescaled opposite|`` plus one ulp of each coefficient estimates
+    how much of each coefficient is rounding: a coefficient that should be 0 (sin^2 + cos^2 at
+    order 3) is of that size, a real one far above it. The mirror pass can round an odd
+    function's odd coefficients the same way (softplus at 0); ``both_scales`` adds the pass along
+    ``+s`` to the measure (one more run of the compiled program).
     """
-    k = first_disagreement(right, along(-SKEW), -SKEW, axis)
+    other = along(-SKEW)
+    k = first_disagreement(right, other, -SKEW, axis)
     if k is None:
-        return
+        error = rounding_error(right, other, -SKEW, axis)
+        return np.maximum(error, rounding_error(right, along(SKEW), SKEW, axis)) if both_scales else error
     noisy = first_disagreement(right, along(SKEW), SKEW, axis)
     if noisy is not None:
         raise JaxCalcError(

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import JaxCalcError
-from .polynomial import TaylorPolynomial, as_vector_function, taylor_polynomial
+from .polynomial import TaylorPolynomial, as_vector_function, expansion_request, taylor_polynomial
 
 
 @dataclass(frozen=True)
@@ -65,25 +65,21 @@ def _spread(orders: list[int]) -> list[int]:
     return [orders[i] for i in picks]
 
 
-def _number_of_variables(f: Callable, x0: Any) -> int:
-    """How many variables the plot would have, before anything is computed."""
-    from .polynomial import as_vector_function, coordinates
+def number_of_variables(f: Callable, x0: Any) -> int:
+    """How many variables a plot of f at x0 has, without running f."""
+    from .polynomial import coordinates
 
     _, point, _ = as_vector_function(f, coordinates(x0))
     return 1 if np.ndim(point) == 0 else int(np.shape(point)[0])
 
 
-def _check_grid_cost(f: Callable, x0: Any, n_vars: int, points: int, curves: int) -> None:
+def _check_grid_cost(request, n_vars: int, points: int, curves: int) -> None:
     """Sampling f and the polynomials on points**n_vars grid points: memory of every
     intermediate value of f at every point, plus one array per curve."""
     from ..budget import Cost, check, largest_fitting
     from .cost import program_profile
-    from .polynomial import as_vector_function, coordinates
-    from .traced import trace_function
 
-    g, point, _ = as_vector_function(f, coordinates(x0))
-    probe = np.zeros(np.shape(point)) if n_vars > 1 else 0.0
-    elements = max(program_profile(trace_function(g, probe).jaxpr).linear_elements, 1)
+    elements = max(program_profile(request.traced.jaxpr).linear_elements, 1)
 
     def cost(p):
         grid = float(p) ** n_vars
@@ -142,7 +138,7 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     if len(orders) > MAX_CURVES:
         raise JaxCalcError(f"{len(orders)} orders cannot be told apart in one figure: give at most "
                            f"{MAX_CURVES} (e.g. --order {','.join(str(n) for n in _spread(orders))})")
-    n_vars = _number_of_variables(f, x0)
+    n_vars = number_of_variables(f, x0)   # before anything runs: a plot of 4 variables is refused
     if n_vars > 2:
         raise JaxCalcError(f"cannot draw a function of {n_vars} variables: use taylor_polynomial() "
                            "for its polynomial, or fix all but two variables")
@@ -150,8 +146,9 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
         raise JaxCalcError(f"--points must be between 2 and {MAX_POINTS[n_vars]} for {n_vars} "
                            f"variable{'s' if n_vars > 1 else ''}, got {points}")
     points = points or (400 if n_vars == 1 else 80)
-    _check_grid_cost(f, x0, n_vars, points, len(orders))
-    top = taylor_polynomial(f, x0, orders[-1], variables=variables, method=method)
+    request = expansion_request(f, x0)   # f adapted and traced once, for every step below
+    _check_grid_cost(request, n_vars, points, len(orders))
+    top = taylor_polynomial(f, x0, orders[-1], variables=variables, method=method, request=request)
     polynomials = {n: top.truncate(n) for n in orders}
     center = np.atleast_1d(top.center)
     if top.is_univariate and np.asarray(top.monomial_coefficients).ndim > 1:
@@ -167,7 +164,8 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
         span = span * 2
     check_span(span)
     span, notes = _drawable_span(span)
-    axes, values = sample_function(f, center, span, points, top.monomial_coefficients.dtype)
+    axes, values = sample_function(request.sampler(), center, span, points, top.monomial_coefficients.dtype,
+                                   adapted=True)
     approx = sample_polynomials(top, axes, orders)
     return TaylorStudy(polynomials, axes, values, approx, top.variables, notes)
 
@@ -191,16 +189,17 @@ def check_span(span) -> None:
             raise JaxCalcError(f"the range [{lo}, {hi}] is empty: give --range A B with A < B")
 
 
-def sample_function(f: Callable, center: np.ndarray, span, points: int, dtype) -> tuple[tuple, np.ndarray]:
+def sample_function(f: Callable, center: np.ndarray, span, points: int, dtype,
+                    adapted: bool = False) -> tuple[tuple, np.ndarray]:
     """The grid axes (one per variable) over ``span`` and f sampled on them (a line or a
-    square grid)."""
+    square grid). ``adapted``: f already takes one vector in several variables."""
     import jax
     import jax.numpy as jnp
 
     axes = tuple(np.linspace(lo, hi, points).astype(dtype) for lo, hi in span)
     if len(axes) == 1:
         return axes, np.asarray(jax.vmap(f)(jnp.asarray(axes[0])))
-    g, _, _ = as_vector_function(f, center)
+    g = f if adapted else as_vector_function(f, center)[0]
     mesh = np.stack(np.meshgrid(*axes, indexing="xy"), axis=-1)  # (P, P, 2)
     values = np.asarray(jax.vmap(g)(jnp.asarray(mesh.reshape(-1, 2)))).reshape(mesh.shape[:2])
     return axes, values

@@ -1,0 +1,74 @@
+"""One request, one trace (issue 22): the user's Python runs once per request, in every magic
+and every library function; the passes after the first run the traced program."""
+import jax
+import jax.numpy as jnp
+import pytest
+
+import jaxcalc_ext as jc
+from ipython_shell import make_shell, run_cell_ok
+
+CALLS: list = []
+
+
+def f(x):
+    CALLS.append("f")
+    return jnp.sin(x) * jnp.exp(x)
+
+
+def u(v):
+    CALLS.append("u")
+    return jnp.sum(jnp.tanh(v) ** 2) + v[0] * v[1]
+
+
+V0 = jnp.array([0.5, -1.0, 2.0])
+LIBRARY = {
+    "taylor_coefficients": lambda: jc.taylor_coefficients(f, 0.5, 4),
+    "derivatives": lambda: jc.derivatives(f, 0.5, 3),
+    "taylor_polynomial": lambda: jc.taylor_polynomial(f, 0.5, 3),
+    "taylor_polynomial of a vector": lambda: jc.taylor_polynomial(u, V0, 3),
+    "convergence_order": lambda: jc.convergence_order(f, 0.5, 3),
+    "derivative_tensor": lambda: jc.derivative_tensor(u, V0, 2),
+    "derivative_operators": lambda: jc.derivative_operators(u, V0),
+    "laplacian": lambda: jc.laplacian(u, V0),
+    "laplacian of a batch": lambda: jc.laplacian(u, jnp.ones((4, 3))),
+    "hessian_trace_estimate": lambda: jc.hessian_trace_estimate(u, V0, jax.random.key(0), 8),
+    "computation_graph": lambda: jc.computation_graph(f, 1.5, values=True, adjoints=True),
+    "describe_jaxpr": lambda: jc.describe_jaxpr(f, 1.5, transform="grad"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_each_library_function_runs_the_users_python_once(x64, name):
+    CALLS.clear()
+    LIBRARY[name]()
+    assert len(CALLS) == 1, (name, CALLS)
+
+
+@pytest.fixture(scope="module")
+def shell():
+    sh = make_shell()
+    run_cell_ok(sh, """
+import jax.numpy as jnp
+calls = []
+def f(x):
+    calls.append(1)
+    return jnp.sin(x) * jnp.exp(x)
+def g(x, y):
+    calls.append(1)
+    return jnp.sin(x) * y + x ** 2
+""")
+    return sh
+
+
+@pytest.mark.parametrize("line", [
+    "%taylor f --at 0.5 --order 1,3,5",
+    "%taylor g --at 0.5,1 --order 3",
+    "%taylor f --at 0.5 --order 4 --live",
+    "%taylor g --at 0.5,1 --laplacian",
+    "%graddag f 0.5 --values --grads",
+    "%jaxpr f 0.5 --grad",
+])
+def test_each_magic_runs_the_users_python_once(shell, line):
+    shell.user_ns["calls"].clear()
+    run_cell_ok(shell, line)
+    assert len(shell.user_ns["calls"]) == 1, line
