@@ -93,3 +93,19 @@ def test_custom_jvp_functions_of_constants(shell):
     np.testing.assert_allclose(np.asarray(r.coefficients), want, rtol=1e-12)
     graph = run_cell_ok(shell, "%graddag lambda x: x * jax.nn.relu(2.0) 0.7 --values --grads")
     assert "adjoint 2" in graph.to_dot()
+
+
+def test_two_variables_take_one_range_per_axis(shell):
+    r = run_cell_ok(shell, "%taylor x*y + y**2 --at 3,-2 --order 2 --range 2 4 -3 -1 --points 9")
+    assert (r.study.grid[0][0], r.study.grid[0][-1]) == (2.0, 4.0)
+    assert (r.study.grid[1][0], r.study.grid[1][-1]) == (-3.0, -1.0)
+    default = run_cell_ok(shell, "%taylor x*y + y**2 --at 3,-2 --order 2 --points 9")
+    assert (default.study.grid[1][0], default.study.grid[1][-1]) == (-5.0, 1.0)   # centred on y0 = -2
+    assert "one interval per axis: --range A B C D" in usage_error(shell, "%taylor x*y --at 3,-2 --range 2 4")
+
+
+def test_a_star_args_function_is_called_as_its_signature_asks(shell):
+    run_cell_ok(shell, "def total(*xs):\n    return sum(jnp.sin(x) for x in xs)")
+    r = run_cell_ok(shell, "%taylor total --at 0.1,0.2 --order 2")
+    c = r.polynomials[2].coefficients
+    np.testing.assert_allclose([c[(1, 0)], c[(0, 1)]], [np.cos(0.1), np.cos(0.2)], rtol=1e-12)

@@ -45,7 +45,8 @@ def assert_lean_and_clean(nb):
             assert "\\u001b" not in text, (cell.source, "an ANSI escape in an output")
             plain = out.get("data", {}).get("text/plain", "")
             assert "\\left" not in plain and "^{" not in plain, (cell.source, plain[:200])
-            ended_progress_line = out.get("data", {}).get("text/html", None) == ""
+            ended_progress_line = out.get("data", {}) == {"text/plain": ""}
+            assert "IPython.core.display.HTML object" not in text, (cell.source, "an empty progress line")
             if "%graddag" in cell.source and out.output_type in ("execute_result", "display_data") \
                     and not ended_progress_line:
                 assert "image/png" in out.data, (cell.source, "a graph untrusted notebooks cannot show")

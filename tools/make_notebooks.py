@@ -30,7 +30,7 @@ TAYLOR = [
     "md:## Ackley's function: the quadratic model's error shrinks like $s^3$",
     "def ackley(x):\n    d = x.size\n    return (-20 * jnp.exp(-0.2 * jnp.sqrt(jnp.sum(x**2) / d))\n            - jnp.exp(jnp.sum(jnp.cos(2 * jnp.pi * x)) / d) + 20 + jnp.e)\n\nwith jc.float64_scope():\n    x0, u = jax.random.normal(jax.random.key(0), (2, 3))\n    conv = jc.convergence_order(ackley, x0, 2, direction=u)\nconv",
     "md:## A function of two variables as a surface: $\\sin w_1$ near the origin",
-    "%taylor sin(w1) --vars w1,w2 --at 0.5,0.5 --order 1,2 --range -2 3 --surface",
+    "%taylor sin(w1) --vars w1,w2 --at 0.5,0.5 --order 1,2 --range -2 3 -2 3 --surface",
     "md:## `%%taylor`: the cell defines the function",
     "%%taylor --at 0.5 --order 3,7 --range -2 3\ndef bump(x):\n    return jnp.exp(-x**2) * jnp.cos(3 * x) + jax.nn.softplus(x)",
 ]

@@ -103,9 +103,9 @@ class _ProgressDisplay:
         if not self.shown:
             return
         if self.jupyter and self.handle is not None:
-            from IPython.display import HTML
-
-            self.handle.update(HTML(""))
+            # An output cannot be removed from a cell, only emptied: nothing is left to read (not
+            # even "<IPython.core.display.HTML object>", an empty HTML's text form).
+            self.handle.update({"text/plain": ""}, raw=True)
         elif not self.jupyter:
             sys.stderr.write("\r" + " " * 72 + "\r")
             sys.stderr.flush()

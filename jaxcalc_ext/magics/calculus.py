@@ -84,7 +84,9 @@ class CalculusMagics(Magics):
               help="the point to expand around: a number, or coordinates (1,2 or 1 2) for several variables")
     @argument("--order", default="2", metavar="N[,N2,...]",
               help="the polynomial order(s); several orders are overlaid (default 2)")
-    @argument("--range", nargs=2, metavar=("A", "B"), help="the plotted interval (default x0 - 3 .. x0 + 3)")
+    @argument("--range", nargs="+", metavar="A B",
+              help="the plotted interval (default x0 - 3 .. x0 + 3); two variables: one per axis, --range A B C D "
+                   "for x in [A, B] and y in [C, D] (default: each axis centred on its coordinate)")
     @argument("--points", type=int, help="samples per axis (default 400, or 80 for two variables)")
     @argument("--vars", help="the free variables of an expression, in order: --vars x,y")
     @argument("--method", default="auto", choices=["auto", "taylor", "jet", "nested"],
@@ -168,8 +170,7 @@ class CalculusMagics(Magics):
                 return OperatorsResult(ops, resolved.label, args.method)
             span = None
             if args.range:
-                lo, hi = (_real_number(evaluate(t.strip(), ns, "--range"), "--range", t) for t in args.range)
-                span = [(lo, hi)]
+                span = _ranges(args.range, coordinates, ns, evaluate)
             if args.live:
                 from ..live import live_view
 
@@ -353,6 +354,19 @@ def _float32_honoured(float32: bool):
     import jax
 
     return jax.enable_x64(False)
+
+
+def _ranges(tokens: list[str], coordinates: int, ns, evaluate) -> list[tuple[float, float]]:
+    """``--range A B`` (one variable) or ``--range A B C D`` (x in [A, B], y in [C, D])."""
+    numbers = [_real_number(evaluate(t.strip(), ns, "--range"), "--range", t) for t in tokens]
+    axes = min(coordinates, 2) if coordinates <= 2 else 1
+    if len(numbers) != 2 * axes:
+        if axes == 2:
+            raise JaxCalcError(f"--range for two variables takes one interval per axis: --range A B C D "
+                               f"(x in [A, B], y in [C, D]), got {len(numbers)} number"
+                               f"{'s' * (len(numbers) != 1)}")
+        raise JaxCalcError(f"--range takes two real numbers (--range -2 2), got {len(numbers)}")
+    return [(numbers[2 * i], numbers[2 * i + 1]) for i in range(axes)]
 
 
 def _real_number(value, what: str, text: str) -> float:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LINE_WIDTH = 60  # characters of a typeset line: MathJax in a 950 px JupyterLab output area fits ~80
+LINE_WIDTH = 70  # characters of a typeset line: MathJax in a 950 px JupyterLab output area fits ~80, less "T_n(x) ="
 
 
 def latex_name(name: str) -> str:

@@ -205,12 +205,22 @@ def argument_count(f: Callable) -> int | None:
     return len(params)
 
 
+def _takes_var_positional(f: Callable) -> bool:
+    try:
+        return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return False
+
+
 def as_vector_function(f: Callable, x0) -> tuple[Callable, np.ndarray, bool]:
     """Adapt ``g(x, y, ...)`` with ``x0 = (x, y, ...)`` to ``h(v)``; say whether it was adapted."""
     point = np.asarray(x0)
     nargs = argument_count(f)
     if nargs == 0:
         raise JaxCalcError("the function takes no arguments: give it one per variable (lambda x: ...)")
+    if point.ndim == 1 and nargs is None and _takes_var_positional(f):
+        # f(*xs) with several coordinates: called as its signature asks, one number each
+        return (lambda v: f(*[v[i] for i in range(point.shape[0])])), point, True
     if point.ndim == 1 and nargs is not None and nargs > 1:
         if nargs != point.shape[0]:
             raise JaxCalcError(f"the function takes {nargs} arguments but the point has "
@@ -317,8 +327,10 @@ def coordinates(x0: Any) -> Any:
 def default_variables(f: Callable, n: int, adapted: bool) -> tuple[str, ...]:
     """Names for n coordinates: f's parameter names when f takes one per coordinate, else
     x, y, z (or x_1 .. x_n beyond three)."""
-    return (_parameter_names(f) if adapted else None) or (
-        ("x", "y", "z")[:n] if n <= 3 else tuple(f"x_{{{i + 1}}}" for i in range(n)))
+    names = _parameter_names(f) if adapted else None
+    if names and len(names) == n:
+        return names
+    return ("x", "y", "z")[:n] if n <= 3 else tuple(f"x_{{{i + 1}}}" for i in range(n))
 
 
 @functools.cache
