@@ -101,3 +101,50 @@ def test_an_interrupt_returns_within_two_seconds(kernel):
     _state_is_untouched(kc)
     reply, errors = _run(kc, "r = %taylor sin(x) --at 0 --order 3\nassert abs(r.coefficients[3] + 1/6) < 1e-15")
     assert reply["content"]["status"] == "ok", errors
+
+
+def _interrupt_after(km, kc, code: str, seconds: float) -> None:
+    msg_id = kc.execute(code)
+    time.sleep(seconds)
+    km.interrupt_kernel()
+    while True:
+        msg = kc.get_iopub_msg(timeout=30)
+        if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"):
+            break
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply
+
+
+def _timed(kc, code: str) -> float:
+    start = time.monotonic()
+    reply, errors = _run(kc, code)
+    assert reply["content"]["status"] == "ok", errors
+    return time.monotonic() - start
+
+
+def test_after_interrupting_anything_the_next_request_starts_at_once(kernel):
+    """Issue 21 part 6: a user function that sleeps and a 20,000-operation graph build cannot be
+    stopped from outside; interrupted, they are left to finish in the background and the next
+    request does not wait for them. Times are relative to the same request before."""
+    km, kc = kernel
+    reply, errors = _run(kc, """
+import time
+def sleepy(x):
+    time.sleep(60)
+    return jnp.sin(x)
+def deeper(x):
+    for _ in range(7000):
+        x = jnp.sin(x) * 0.9 + 0.1
+    return x
+""")
+    assert reply["content"]["status"] == "ok", errors
+    before = _timed(kc, "%taylor sin(x) * 1.5 --at 0.3 --order 5")          # a fresh compile
+    _interrupt_after(km, kc, "%taylor sleepy --at 0.3", 1.0)                # user Python, sleeping
+    after = _timed(kc, "%taylor cos(x) * 1.5 --at 0.3 --order 5")          # as fresh a compile
+    assert after <= 1.5 * before + 2.0, f"after a sleeping function: {after:.1f} s (before: {before:.1f} s)"
+    _interrupt_after(km, kc, "%graddag jax.grad(deeper) 1.0 --values", 2.0)   # a graph build
+    after = _timed(kc, "%taylor tan(x) * 1.5 --at 0.3 --order 5")
+    assert after <= 1.5 * before + 2.0, f"after a graph build: {after:.1f} s (before: {before:.1f} s)"
+    assert km.is_alive()
+    _state_is_untouched(kc)

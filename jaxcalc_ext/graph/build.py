@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import JaxCalcError
+from ..progress import step as progress_step
 from ..jaxpr_tools import (bind_equation, call_body, call_name, is_backward, labelled_sub_jaxprs,
                            split_static, sub_jaxprs)
 from .format import format_aval, format_literal, operation_label
@@ -131,9 +132,15 @@ class _Flattener:
             env[var] = key
         env.update(zip(jaxpr.invars, inputs))
         read = lambda a: _Literal(a.val) if isinstance(a, Literal) else env[a]
-        sources = [equation_source(e) for e in jaxpr.eqns]
+        sources = []
+        for i, e in enumerate(jaxpr.eqns):
+            if i % CHECKPOINT_EVERY == 0:
+                progress_step(i, len(jaxpr.eqns), "reading tracebacks")
+            sources.append(equation_source(e))
         scopes = _relative_scopes([levels for levels, _ in sources])
-        for eqn, scope, (_, origin) in zip(jaxpr.eqns, scopes, sources):
+        for i, (eqn, scope, (_, origin)) in enumerate(zip(jaxpr.eqns, scopes, sources)):
+            if i % CHECKPOINT_EVERY == 0:
+                progress_step(i, len(jaxpr.eqns), "reading the program")
             ins = [read(a) for a in eqn.invars]
             body = call_body(eqn.params, len(eqn.invars))
             name = call_name(eqn)
@@ -250,7 +257,9 @@ def _forward(flat: _Flattener, inputs: list[int], args_flat: list, sweep: _Sweep
     values = dict(flat.consts)
     values.update(zip(inputs, args_flat))
     read = lambda k: k.value if isinstance(k, _Literal) else values[k]
-    for step in flat.steps:
+    for i, step in enumerate(flat.steps):
+        if i % CHECKPOINT_EVERY == 0:
+            progress_step(i, len(flat.steps), "forward values")   # an interrupt stops here
         values.update(zip(step.outputs, step.evaluate(*[read(k) for k in step.inputs])))
     return values
 
@@ -264,7 +273,9 @@ def _reverse(flat: _Flattener, values: dict, outputs: list, cotangents: list, sw
     for key, ct in zip(outputs, cotangents):
         if not isinstance(key, _Literal):
             adj[key] = adj.get(key, 0) + ct
-    for step in reversed(flat.steps):
+    for i, step in enumerate(reversed(flat.steps)):
+        if i % CHECKPOINT_EVERY == 0:
+            progress_step(i, len(flat.steps), "adjoints")
         if not any(k in adj for k in step.outputs):
             continue
         invals = [k.value if isinstance(k, _Literal) else values[k] for k in step.inputs]
@@ -372,6 +383,7 @@ def _short(value) -> str:
     return format_value(value)
 
 
+CHECKPOINT_EVERY = 256  # equations between two looks at whether the user interrupted
 DEFAULT_MAX_NODES = 60   # a view that fits a notebook's width at a legible font
 FIT_WIDTH_PT = 760       # about 1000 CSS pixels: a notebook's width
 

@@ -3,71 +3,87 @@
 XLA runs compiled programs in C++; an interrupt that arrives meanwhile is delivered only
 when Python code runs next in the main thread, and it can be lost there (in a garbage
 collector callback, "Exception ignored in: _xla_gc_callback"). So the computation runs in
-one worker thread while the main thread waits in short, interruptible sleeps. On Ctrl-C /
-the kernel's interrupt the main thread returns at once with ``KeyboardInterrupt``; the job
-is cancelled and stops at its next checkpoint (between chunks of work, see
-:mod:`jaxcalc_ext.progress`). Work is serialised: a new request waits for an interrupted one
-to stop, so two never compete for memory.
+a worker thread of its own while the main thread waits in short, interruptible sleeps. On
+Ctrl-C / the kernel's interrupt the main thread returns at once with ``KeyboardInterrupt``;
+the job is cancelled, stops at its next checkpoint if it has one (between chunks of work, see
+:mod:`jaxcalc_ext.progress`), and is otherwise *abandoned*: left to finish in the background,
+its result dropped. The next request starts at once in a new thread instead of queueing
+behind it (a user function sleeping, an XLA compile or a graph build cannot be stopped from
+outside); only when :data:`MAX_ABANDONED` of them are still running does a new request wait,
+so interrupted work cannot pile up in memory, and its progress line says so.
 
 After :data:`PROGRESS_AFTER_S` a progress line appears (an updating HTML bar in Jupyter,
-a carriage-return line on the terminal) and is removed when the work ends.
+a carriage-return line on the terminal) and is emptied when the work ends.
 
 JAX's float64 switch is thread-local: the worker runs in the caller's setting.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import sys
+import threading
 import time
 from typing import Any, Callable
 
 from ..progress import Cancelled, Job
 
 PROGRESS_AFTER_S = 1.0
+MAX_ABANDONED = 4          # interrupted requests still running before a new one waits for them
 _POLL_S = 0.05
-_EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
+_ABANDONED: list[threading.Thread] = []
 
 
-def _executor() -> concurrent.futures.ThreadPoolExecutor:
-    global _EXECUTOR
-    if _EXECUTOR is None:
-        _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="jaxcalc")
-    return _EXECUTOR
+def abandoned() -> list[threading.Thread]:
+    """Interrupted requests still running in the background."""
+    _ABANDONED[:] = [t for t in _ABANDONED if t.is_alive()]
+    return list(_ABANDONED)
 
 
 def run_interruptibly(fn: Callable[[], Any], *, shell=None, label: str = "computing") -> Any:
-    """Run ``fn()`` in the worker thread and return its result (or raise its exception)."""
+    """Run ``fn()`` in a worker thread and return its result (or raise its exception)."""
     import jax
 
     x64 = bool(jax.config.jax_enable_x64)
     job = Job()
-
-    def work():
-        if job.cancelled:
-            raise Cancelled()
-        with job.active(), jax.enable_x64(x64):
-            return fn()
-
-    future = _executor().submit(work)
+    finished = threading.Event()
+    outcome: dict = {}
     display = _ProgressDisplay(shell, label)
     started = time.perf_counter()
+
+    def work():
+        try:
+            if job.cancelled:
+                raise Cancelled()
+            with job.active(), jax.enable_x64(x64):
+                outcome["result"] = fn()
+        except BaseException as err:   # handed to the caller's thread, or dropped if abandoned
+            outcome["error"] = err
+        finally:
+            finished.set()
+
     try:
-        while True:
-            try:
-                result = future.result(timeout=_POLL_S)
-                break
-            except concurrent.futures.TimeoutError:
-                if time.perf_counter() - started > PROGRESS_AFTER_S:
-                    display.show(job)
+        while len(abandoned()) >= MAX_ABANDONED:   # interrupted work still holds its memory
+            if time.perf_counter() - started > PROGRESS_AFTER_S:
+                display.show(job, waiting=len(abandoned()))
+            _ABANDONED[0].join(_POLL_S)
+        # a daemon: an abandoned request never holds up the kernel's exit
+        worker = threading.Thread(target=work, name="jaxcalc-request", daemon=True)
+        worker.start()
+        while not finished.wait(_POLL_S):
+            if time.perf_counter() - started > PROGRESS_AFTER_S:
+                display.show(job, background=len(abandoned()))
     except KeyboardInterrupt:
         job.cancel()
+        if not finished.is_set() and "worker" in locals():
+            _ABANDONED.append(worker)
         display.close()
         raise
     except BaseException:
         display.close()
         raise
     display.close()
-    return result
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 class _ProgressDisplay:
@@ -79,23 +95,30 @@ class _ProgressDisplay:
         self.jupyter = shell is not None and hasattr(shell, "kernel")
         self.shown = False
 
-    def text(self, job: Job) -> str:
+    def text(self, job: Job, waiting: int = 0, background: int = 0) -> str:
+        if waiting:
+            return (f"{self.label}: waiting for {waiting} interrupted request{'s' * (waiting != 1)} "
+                    "to finish in the background (interrupt to stop waiting)")
         if job.total:
-            return f"{self.label}: {job.phase} {job.done}/{job.total} (interrupt to stop)"
-        return f"{self.label}: compiling (interrupt to stop)"
+            text = f"{self.label}: {job.phase} {job.done}/{job.total}"
+        else:
+            text = f"{self.label}: tracing and compiling"
+        if background:
+            text += f", while {background} interrupted request{'s' * (background != 1)} finish{'es' * (background == 1)}"
+        return text + " (interrupt to stop)"
 
-    def show(self, job: Job) -> None:
+    def show(self, job: Job, waiting: int = 0, background: int = 0) -> None:
         if self.jupyter:
             from IPython.display import HTML, display
 
             value = f' value="{job.done}" max="{job.total}"' if job.total else ""
-            html = HTML(f"<progress{value} style='width:20em'></progress> {self.text(job)}")
+            html = HTML(f"<progress{value} style='width:20em'></progress> {self.text(job, waiting, background)}")
             if self.handle is None:
                 self.handle = display(html, display_id=True)
             else:
                 self.handle.update(html)
         else:
-            sys.stderr.write("\r" + self.text(job))
+            sys.stderr.write("\r" + self.text(job, waiting, background))
             sys.stderr.flush()
         self.shown = True
 
