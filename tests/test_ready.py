@@ -22,8 +22,10 @@ def test_a_result_still_running_after_the_budget_is_returned_running():
     start = time.perf_counter()
     result = ready.wait_briefly(repeated_products(a, 400), budget_s=0.001)   # ~20 GFLOP: >> 1 ms
     waited = time.perf_counter() - start
-    assert not result.is_ready() and waited < 0.1
+    assert not result.is_ready()
     assert np.array_equal(result, np.eye(300))   # and it completes as usual
+    run = time.perf_counter() - start
+    assert waited < run / 4, (waited, run)       # relative to this machine: it did not wait for the run
 
 
 def test_a_result_finishing_within_the_budget_is_returned_ready():
