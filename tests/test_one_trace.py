@@ -3,6 +3,7 @@ and every library function; the passes after the first run the traced program.""
 import jax
 import jax.numpy as jnp
 import pytest
+import numpy as np
 
 import jaxcalc_ext as jc
 from ipython_shell import make_shell, run_cell_ok
@@ -72,3 +73,32 @@ def test_each_magic_runs_the_users_python_once(shell, line):
     shell.user_ns["calls"].clear()
     run_cell_ok(shell, line)
     assert len(shell.user_ns["calls"]) == 1, line
+
+
+COMPOSING = {
+    "taylor_coefficients": (lambda x: jc.taylor_coefficients(f, x, 4), np.array([0.1, 0.2])),
+    "derivatives": (lambda x: jc.derivatives(f, x, 3), np.array([0.1, 0.2])),
+    "laplacian": (lambda x: jc.laplacian(u, x), np.ones((2, 3)) * np.array([[0.5], [1.5]])),
+    "hessian_trace_estimate": (lambda x: jc.hessian_trace_estimate(u, x, jax.random.key(0), 8), np.ones((2, 3))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSING))
+def test_library_functions_compose_with_jit_and_vmap(x64, name):
+    fn, xs = COMPOSING[name]
+    xs = jnp.asarray(xs)                      # float64: the x64 fixture is on
+    eager = [np.asarray(fn(x)) for x in xs]
+    np.testing.assert_allclose(np.asarray(jax.jit(fn)(xs[0])), eager[0], rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(jax.vmap(fn)(xs)), np.stack(eager), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name,call", [
+    ("taylor_polynomial", lambda x: jc.taylor_polynomial(f, x, 3).monomial_coefficients),
+    ("convergence_order", lambda x: jc.convergence_order(f, x, 2).order),
+    ("derivative_tensor", lambda x: jc.derivative_tensor(u, jnp.stack([x, x, x]), 2)),
+    ("derivative_operators", lambda x: jc.derivative_operators(u, jnp.stack([x, x, x])).laplacian),
+])
+def test_functions_that_check_concrete_numbers_say_so_under_jit(x64, name, call):
+    for transform in (jax.jit, jax.vmap):
+        with pytest.raises(jc.JaxCalcError, match=f"{name} checks its answer on concrete numbers"):
+            transform(call)(jnp.array([0.1, 0.2]) if transform is jax.vmap else 0.1)

@@ -56,9 +56,10 @@ def convergence_order(f: Callable, x0: Any, order: int, *, direction: Any = None
     import jax
     import jax.numpy as jnp
 
-    from .engine import _as_point, check_order, coefficients_of_traced
+    from .engine import _as_point, check_order, coefficients_of_traced, require_concrete
     from .traced import trace_function
 
+    require_concrete(x0, "convergence_order")
     order = check_order(order)
     x0, direction = _as_point(x0, direction)
     scales = np.logspace(-1, -5, 5) if scales is None else np.asarray(scales, float)

@@ -46,6 +46,24 @@ def check_order(order: Any) -> int:
     return int(order)
 
 
+def require_concrete(x0: Any, name: str) -> None:
+    """Refuse, in one line, a traced point for a function that checks its answer on concrete
+    numbers (two sides, rounding, removable singularities) and returns NumPy results.
+
+    >>> import jax
+    >>> jax.jit(lambda x: require_concrete(x, "taylor_polynomial") or x)(1.0)
+    Traceback (most recent call last):
+    ...
+    jaxcalc_ext.errors.JaxCalcError: taylor_polynomial checks its answer on concrete numbers ...
+    """
+    import jax
+
+    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x0)):
+        raise JaxCalcError(f"{name} checks its answer on concrete numbers (both sides of the point, "
+                           "rounding) and cannot run inside jax.jit or jax.vmap: call it outside, or use "
+                           "taylor_coefficients, derivatives or laplacian, which compose with them")
+
+
 def _as_point(x0: Any, direction: Any):
     """x0 and the direction as float arrays of one dtype (float64 where JAX allows it).
 

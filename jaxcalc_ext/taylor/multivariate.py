@@ -260,6 +260,9 @@ def derivative_tensor(f: Callable, x0, k: int, *, method: str = "auto") -> np.nd
     >>> derivative_tensor(lambda v: v[0] ** 2 * v[1], jnp.array([1.0, 2.0]), 2).tolist()
     [[4.0, 2.0], [2.0, 0.0]]
     """
+    from .engine import require_concrete
+
+    require_concrete(x0, "derivative_tensor")
     exps, coeffs = homogeneous_coefficients(f, x0, k, method=method)
     n = len(exps[0])
     index = {e: i for i, e in enumerate(exps)}

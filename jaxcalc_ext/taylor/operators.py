@@ -63,7 +63,10 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
     import jax
 
     from ..budget import check
+    from .engine import require_concrete
     from .laplacian import laplacian, laplacian_cost
+
+    require_concrete(x0, "derivative_operators")
     from .multivariate import _vector_point
     from .polynomial import as_vector_function, coordinates, default_variables
     from .traced import trace_function

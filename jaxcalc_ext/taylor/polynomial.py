@@ -281,10 +281,11 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     >>> taylor_polynomial(jnp.exp, 0.0, 3).to_latex()
     '1 + x + 0.5 x^{2} + 0.166667 x^{3}'
     """
-    from .engine import check_order, coefficients_of_traced
+    from .engine import check_order, coefficients_of_traced, require_concrete
     from .multivariate import monomial_coefficients
     from .sides import check_sides, recovering_lost_orders
 
+    require_concrete(x0, "taylor_polynomial")
     order = check_order(order)
     request = request or expansion_request(f, x0)
     x0, traced = request.point, request.traced
