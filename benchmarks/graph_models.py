@@ -57,7 +57,7 @@ def mlp(params, x):
     for W, b in params:
         h = jax.nn.gelu(W @ x + b, approximate=True)
         x = (h - jnp.mean(h)) / jnp.sqrt(jnp.var(h) + 1e-5)  # layer norm
-    return jnp.sum(x ** 2)
+    return jnp.sum(x ** 3)   # not x ** 2: after a layer norm that sum is the constant n
 
 
 def mlp_params(key, layers=12, width=32):

@@ -146,6 +146,24 @@ def run_all(page, timeout: float = 240.0) -> None:
     raise TimeoutError("the notebook did not finish running")
 
 
+def wait_for_outputs(page, timeout: float = 60.0) -> None:
+    """Wait on what the page shows, not on a clock: the notebook's outputs are attached, every
+    image in them has loaded, and their count held still between two looks."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        state = page.evaluate("""() => {
+            const outputs = document.querySelectorAll('.jp-OutputArea-output');
+            const images = [...document.querySelectorAll('.jp-OutputArea-output img')];
+            return [outputs.length, images.length, images.every(i => i.complete && i.naturalWidth > 0)];
+        }""")
+        if state[0] > 0 and state[2] and state == last:
+            return
+        last = state
+        time.sleep(0.25)
+    raise TimeoutError(f"the notebook's outputs did not settle: {last}")
+
+
 def copy_examples(destination: Path, names: list[str], source: Path) -> None:
     for name in names:
         shutil.copy(source / name, destination / name)

@@ -18,7 +18,7 @@ import time
 import nbformat
 import pytest
 
-from browser_lab import LabServer, lab, open_notebook, run_all, why_no_browser
+from browser_lab import LabServer, lab, open_notebook, run_all, wait_for_outputs, why_no_browser
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 SHOTS = pathlib.Path(__file__).resolve().parent / "screenshots"
@@ -93,7 +93,7 @@ def test_executed_notebooks_opened_untrusted_show_every_figure_graph_and_formula
     for name in ("executed_taylor.ipynb", "executed_graphs.ipynb", "executed_models.ipynb",
                  "executed_ecosystem.ipynb"):
         page = open_notebook(browser, server, name)
-        page.wait_for_timeout(1500)
+        wait_for_outputs(page)
         _wait_for_typesetting(page)
         report = page.evaluate(PAGE_REPORT)
         page.screenshot(path=str(SHOTS / f"untrusted_{name}.png"), full_page=True)
@@ -211,7 +211,7 @@ def test_notebook_7_shows_the_executed_figures(workspace, browser_lab):
     server = LabServer(workspace, app="notebook").start()
     try:
         page = open_notebook(browser, server, "executed_taylor.ipynb")
-        page.wait_for_timeout(2000)
+        wait_for_outputs(page)
         report = page.evaluate(PAGE_REPORT)
         page.screenshot(path=str(SHOTS / "notebook7_taylor.png"), full_page=True)
         taylor = [c for c in report if c["source"].startswith("%taylor") and "--laplacian" not in c["source"]]

@@ -109,3 +109,19 @@ def test_a_star_args_function_is_called_as_its_signature_asks(shell):
     r = run_cell_ok(shell, "%taylor total --at 0.1,0.2 --order 2")
     c = r.polynomials[2].coefficients
     np.testing.assert_allclose([c[(1, 0)], c[(0, 1)]], [np.cos(0.1), np.cos(0.2)], rtol=1e-12)
+
+
+def test_saved_pictures_of_widgets_carry_their_size(shell):
+    import base64
+
+    from ipython_shell import displayed
+    from jaxcalc_ext.render.figures import png_size
+
+    live = run_cell_ok(shell, "%taylor tan(x) --at 0 --order 5 --live")
+    explorer = run_cell_ok(shell, "%graddag g 1.5 --explore")
+    for widget, scale in ((live, 2), (explorer, 1)):
+        data, metadata = displayed(widget)[0]
+        width, height = png_size(base64.b64decode(data["image/png"]))
+        assert metadata["image/png"] == {"width": width // scale, "height": height // scale}
+    live._store_snapshot("data:image/png;base64," + data["image/png"], ratio=1)   # a 1x canvas
+    assert live._fallback_scale == 1

@@ -58,7 +58,7 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
         if kind == "frame":
             self._answer(content)
         elif kind == "snapshot":
-            self._store_snapshot(content.get("png", ""))
+            self._store_snapshot(content.get("png", ""), content.get("ratio", 1))
 
     def _answer(self, request: dict) -> None:
         from ..precision import config_restored, float64_scope
@@ -82,14 +82,18 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
         self.kernel_ms.append(reply["kernel_ms"])
         self.send(reply, buffers)
 
-    def _store_snapshot(self, data_url: str) -> None:
+    def _store_snapshot(self, data_url: str, ratio: float = 1) -> None:
         prefix = "data:image/png;base64,"
         if not data_url.startswith(prefix) or self._display_id is None:
             return
         self._static_png = base64.b64decode(data_url[len(prefix):])
+        # the canvas has devicePixelRatio pixels per CSS pixel: shown at its CSS size
+        self._fallback_scale = max(1, int(round(float(ratio)))) if isinstance(ratio, (int, float)) else 1
         self._refresh_static()
 
     # -- display ----------------------------------------------------------------------------
+    _fallback_scale = 2   # live_view renders the static picture as a retina PNG
+
     def _fallback_png(self) -> bytes | None:
         return self._static_png
 

@@ -103,17 +103,24 @@ def _draw_surface(study, title):
     x, y = study.grid
     X, Y = np.meshgrid(x, y)
     ax = fig.add_subplot(1, 2, 1, projection="3d")
-    vmin, vmax = padded_limits(study.values, pad=0.0) or (-1.0, 1.0)
+    vmin, vmax = padded_limits(study.values, pad=0.1) or (-1.0, 1.0)
     ax.plot_surface(X, Y, clipped(study.values, (vmin, vmax)), cmap="Greys", alpha=0.55, linewidth=0)
     for i, (n, t) in enumerate(sorted(study.approximations.items())):
-        ax.plot_wireframe(X, Y, np.clip(clipped(t, (vmin, vmax)), vmin, vmax), color=_COLORS[i % len(_COLORS)],
+        # where T_n leaves f's range it is not drawn (clipping it would draw plateaus it does not have)
+        inside = clipped(t, (vmin, vmax))
+        inside[(inside < vmin) | (inside > vmax)] = np.nan
+        ax.plot_wireframe(X, Y, inside, color=_COLORS[i % len(_COLORS)],
                           rstride=8, cstride=8, lw=0.8, label=f"$T_{{{n}}}$")
+    ax.set_zlim(vmin, vmax)
+    names = study.variables
+    ax.set_xlabel(f"${names[0]}$"), ax.set_ylabel(f"${names[1]}$"), ax.set_zlabel("value")
     ax.set_title(f"$f$: {title}", fontsize=10)
     ax.legend(fontsize=8)
     ax2 = fig.add_subplot(1, 2, 2)
     order = study.orders[-1]
     cs = ax2.contourf(x, y, _log_error(study.errors[order]), levels=20, cmap="magma")
     fig.colorbar(cs, ax=ax2)
+    ax2.set_xlabel(f"${names[0]}$"), ax2.set_ylabel(f"${names[1]}$")
     ax2.set_title(f"$\\log_{{10}} |f - T_{{{order}}}|$", fontsize=10)
     return fig
 

@@ -22,6 +22,7 @@ class StaticFallback:
     """Mixin (before ``anywidget.AnyWidget``): subclasses give ``_fallback_png`` and ``_fallback_text``."""
 
     _display_id: str | None = None
+    _fallback_scale: int = 1     # 2 for a retina PNG: shown at half its pixel size
 
     def _fallback_png(self) -> bytes | None:
         return None
@@ -35,7 +36,11 @@ class StaticFallback:
         data, metadata = dict(data), dict(metadata or {})
         png = self._fallback_png()
         if png:
+            from .figures import png_size
+
             data["image/png"] = base64.b64encode(png).decode("ascii")
+            width, height = png_size(png)   # its size, so a front end does not stretch it to the cell
+            metadata["image/png"] = {"width": width // self._fallback_scale, "height": height // self._fallback_scale}
         data["text/plain"] = self._fallback_text()
         return data, metadata
 

@@ -104,7 +104,7 @@ function render({ model, el }) {
     if (!frame) return;
     model.set("center", center.slice()); model.set("order", order); model.set("span", span.map((p) => p.slice()));
     model.save_changes();
-    model.send({ type: "snapshot", png: canvas.toDataURL("image/png") });
+    model.send({ type: "snapshot", png: canvas.toDataURL("image/png"), ratio });
   }
 
   model.on("msg:custom", (msg, buffers) => {
