@@ -6,7 +6,7 @@ group in the explorer redraws in <= 200 ms. Each figure is reported next to a ba
 in the same process, so it reads as a ratio on a noisy shared machine: the naive picture,
 ``jax.make_jaxpr`` plus Graphviz of every equation (flat), the way one draws a jaxpr without us.
 
-    python benchmarks/graph_render.py
+    python benchmarks/graph_render.py [--ecosystem-only]
 """
 from __future__ import annotations
 
@@ -111,5 +111,62 @@ def main() -> None:
               f"median, {max(redraws):.0f} ms worst, kernel side ({len(redraws)} redraws; target <= 200 ms)")
 
 
+def svg_width_px(graph) -> float:
+    import re
+
+    match = re.search(r'<svg width="([\d.]+)pt"', graph.svg() or "")
+    return float(match.group(1)) * 4 / 3 if match else float("nan")
+
+
+def ecosystem() -> None:
+    """Default views of models written the way Flax NNX, Equinox and Haiku document them (issue
+    20): width in CSS pixels (target <= 1,000), node count and time, beside the naive picture."""
+    try:
+        import equinox as eqx
+        import haiku as hk
+        import optax
+        from flax import nnx
+    except ImportError as err:
+        print(f"ecosystem models skipped ({err.name} is not installed: pip install 'jaxcalc_ext[ecosystem]')")
+        return
+    jnp = jax.numpy
+
+    class NNXCNN(nnx.Module):
+        def __init__(self, rngs):
+            self.conv1 = nnx.Conv(1, 8, kernel_size=(3, 3), rngs=rngs)
+            self.conv2 = nnx.Conv(8, 16, kernel_size=(3, 3), rngs=rngs)
+            self.linear1 = nnx.Linear(784, 32, rngs=rngs)
+            self.linear2 = nnx.Linear(32, 10, rngs=rngs)
+
+        def __call__(self, x):
+            pool = lambda y: nnx.avg_pool(y, window_shape=(2, 2), strides=(2, 2))  # noqa: E731
+            x = pool(nnx.relu(self.conv2(pool(nnx.relu(self.conv1(x))))))
+            return self.linear2(nnx.relu(self.linear1(x.reshape(x.shape[0], -1))))
+
+    def nnx_loss(model, x, labels):
+        return optax.softmax_cross_entropy_with_integer_labels(model(x), labels).mean()
+
+    mlp = eqx.nn.MLP(16, 1, 64, 4, key=jax.random.key(0))
+    forward = hk.without_apply_rng(hk.transform(lambda x: hk.nets.MLP([64, 32, 10])(x)))
+    hk_x = jnp.ones((8, 16))
+    hk_params = forward.init(jax.random.key(0), hk_x)
+    labels = jnp.arange(8) % 10
+    cases = [
+        ("Flax NNX CNN, nnx.grad", nnx.grad(nnx_loss), (NNXCNN(nnx.Rngs(0)), jnp.ones((8, 28, 28, 1)), labels)),
+        ("Equinox MLP, eqx.filter_grad", eqx.filter_grad(lambda m, x: jnp.mean(jax.vmap(m)(x) ** 2)),
+         (mlp, jnp.ones((8, 16)))),
+        ("Haiku MLP, jax.grad", jax.grad(lambda p, x, y: optax.softmax_cross_entropy_with_integer_labels(
+            forward.apply(p, x), y).mean()), (hk_params, hk_x, labels)),
+    ]
+    for name, f, args in cases:
+        ours(f, *args)   # first call: imports and dispatch caches
+        seconds, graph = ours(f, *args)
+        print(f"{name}: default view {len(graph.nodes)} nodes, {svg_width_px(graph):.0f} px wide, {seconds:.2f} s")
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--ecosystem-only" not in sys.argv:
+        main()
+    ecosystem()

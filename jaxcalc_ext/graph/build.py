@@ -219,13 +219,11 @@ def _argument_names(f: Callable, args: tuple) -> list[str]:
 def _trace(f, args):
     import jax
 
+    from ..taylor.traced import tracing_mistakes
+
     try:
-        return jax.make_jaxpr(f, return_shape=True)(*args)
-    except jax.errors.TracerArrayConversionError:
-        raise JaxCalcError("the function calls NumPy on a traced value: use jax.numpy instead") from None
-    except (jax.errors.TracerBoolConversionError, jax.errors.ConcretizationTypeError):
-        raise JaxCalcError("the function uses Python control flow on a traced value: "
-                           "use jnp.where or jax.lax.cond") from None
+        with tracing_mistakes():   # the same words as the Taylor engine's tracer
+            return jax.make_jaxpr(f, return_shape=True)(*args)
     except TypeError as err:
         message = " ".join(str(err).split("\n")[0].split()).rstrip(".")
         if "is not a valid JAX type" in message or "of type <class 'function'>" in message:

@@ -21,11 +21,12 @@ False
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jax
 import numpy as np
@@ -85,13 +86,20 @@ class ProgramCache:
         return len(self._programs)
 
 
-def trace_function(f: Callable, x) -> TracedFunction:
-    """Trace ``f(x)`` afresh (abstractly: nothing runs) and key it by its jaxpr.
+@contextlib.contextmanager
+def tracing_mistakes() -> Iterator[None]:
+    """The mistakes JAX finds while tracing a user's function, as one clear :class:`JaxCalcError`
+    each: the same words from every tracer (the Taylor engine's and the graph builder's).
 
-    Tracing mistakes become one clear :class:`JaxCalcError`.
+    >>> import math
+    >>> with tracing_mistakes():
+    ...     jax.make_jaxpr(lambda x: math.sin(x))(1.0)
+    Traceback (most recent call last):
+    ...
+    jaxcalc_ext.errors.JaxCalcError: the function turns a traced value into a Python float ...
     """
     try:
-        closed, tree, shapes = _trace(f, x)
+        yield
     except jax.errors.TracerArrayConversionError:
         raise JaxCalcError(
             "the function calls NumPy on a traced value: use jax.numpy (jnp.sin, not np.sin)") from None
@@ -103,6 +111,15 @@ def trace_function(f: Callable, x) -> TracedFunction:
         raise JaxCalcError(
             "the function uses Python control flow (if/while/int()) on a traced value: "
             "use jnp.where or jax.lax.cond instead") from None
+
+
+def trace_function(f: Callable, x) -> TracedFunction:
+    """Trace ``f(x)`` afresh (abstractly: nothing runs) and key it by its jaxpr.
+
+    Tracing mistakes become one clear :class:`JaxCalcError`.
+    """
+    with tracing_mistakes():
+        closed, tree, shapes = _trace(f, x)
     if not shapes:
         raise JaxCalcError("the function returns nothing (None): return its value")
     for shape in shapes:
