@@ -268,3 +268,25 @@ def test_explorer_kernel_side_opens_searches_and_describes_values():
     assert len(matmuls) == 3 and all(n.flops == 2 * 80 * 80 for n in matmuls)   # W (80x80) @ x (80)
     explorer._on_message(explorer, {"type": "toggle", "id": "no such group"}, [])   # ignored, no error
     assert explorer.svg.lstrip().startswith("<?xml")
+
+
+def test_a_python_loop_over_layers_on_one_line_is_cut_into_its_layers():
+    """The most common tutorial MLP: one source line run for every (W, b) of a list. Its
+    operations are cut by the parameters each iteration reads, and the identical ones roll."""
+    def predict(params, x):
+        for W, b in params[:-1]:
+            x = jnp.tanh(W @ x + b)
+        W, b = params[-1]
+        return W @ x + b
+
+    def loss(params, x, y):
+        return jnp.mean((predict(params, x) - y) ** 2)
+
+    keys = jax.random.split(jax.random.key(0), 8)
+    sizes = [4] + [16] * 7 + [1]
+    params = [(jax.random.normal(k, (n, m)) * 0.1, jnp.zeros(n)) for k, m, n in zip(keys, sizes[:-1], sizes[1:])]
+    graph = jc.computation_graph(jax.grad(loss), params, jnp.ones(4), jnp.ones(1))
+    labels = {n.label + (f" × {n.repeat}" if n.repeat > 1 else "") for n in graph.nodes}
+    assert "params[0–6] × 7" in labels, labels
+    assert operations_drawn(graph) == len(graph.full.forward_order)
+    assert not any(n.kind == "group" and n.ops == 0 for n in graph.nodes)

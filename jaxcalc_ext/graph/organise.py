@@ -73,7 +73,10 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
         if a in layer_of_input:
             readers.setdefault(b, set()).add(layer_of_input[a])
     if len(set(layer_of_input.values())) >= 2:   # only where the program has no structure of its own
-        for parent in [None] + [g for g, group in h.groups.items() if group.kind == "phase"]:
+        # ... or where one source line ran for every layer (a Python loop over a list of (W, b)):
+        # its operations are cut by the parameters each iteration reads
+        splittable = [g for g, group in h.groups.items() if group.kind in ("phase", "line")]
+        for parent in [None] + splittable:
             if len(h.items(parent)) > MIN_ITEMS_TO_SPLIT:
                 _split_by_layer(h, parent, readers)
 
