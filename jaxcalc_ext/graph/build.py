@@ -447,8 +447,19 @@ def _fitted_to_width(full, graph, budget, depth, fold, must_show) -> Computation
         full.rankdir = "TB"     # a short chain too wide left to right: stack it
         tall = full.view(set(graph.open_groups))
         if width(tall) < width(graph):
-            return tall
-        full.rankdir = "auto"
+            graph = tall
+        else:
+            full.rankdir = "auto"
+    phase = {n.id: n.phase for n in graph.nodes if n.kind in ("op", "group")}
+    residuals = sum(1 for a, b in graph.edges if phase.get(a) == "forward" and phase.get(b) == "backward")
+    if width(graph) > FIT_WIDTH_PT and residuals and graph.draw_residuals is not False:
+        before = width(graph)
+        graph.draw_residuals, graph._svg = False, None   # the light arrows between the sweeps take room
+        if width(graph) < before:
+            graph.notes.append(f"{residuals} arrows from forward values to the backward sweep are left out "
+                               "to fit the notebook's width")
+        else:
+            graph.draw_residuals, graph._svg = None, None
     return graph
 
 

@@ -121,7 +121,8 @@ def graph_to_dot(graph) -> str:
         if flags.get(a) and flags.get(b) and flags.get(b) != "nan-adjoint":
             style = ' [color="#d7191c", penwidth=2]'
         elif phases.get(a) == "forward" and phases.get(b) == "backward" and kinds.get(a) != "input":
-            if len(graph.nodes) > RESIDUALS_DRAWN_MAX:
+            drawn = getattr(graph, "draw_residuals", None)
+            if drawn is False or (drawn is None and len(graph.nodes) > RESIDUALS_DRAWN_MAX):
                 continue
             style = RESIDUAL_EDGE
         out.append(f"  {quote(a)} -> {quote(b)}{style};")

@@ -84,6 +84,7 @@ class ComputationGraph:
     stats: dict = field(default_factory=dict)
     _svg: str | None = field(default=None, repr=False)
     notes: list = field(default_factory=list)   # one-line remarks shown with the graph
+    draw_residuals: bool | None = None            # forward -> backward arrows (None: small views only)
     full: Any = field(default=None, repr=False)   # the FullGraph this is a view of (view.py)
     open_groups: frozenset = frozenset()
 
