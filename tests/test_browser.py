@@ -144,6 +144,19 @@ def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
     assert "radius of convergence" in status and "kernel" in status
     print(f"\ninput-to-redraw in this run: median {sorted(latencies)[len(latencies) // 2]:.0f} ms "
           f"over {len(latencies)} frames (benchmarks/live_latency.py measures it properly)")
+    # the keyboard moves the slider (the notebook does not take the arrow keys)
+    slider.focus()
+    centre = json.loads(view.get_attribute("data-center"))[0]
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => JSON.parse(document.querySelector('.jaxcalc-live').dataset.center)[0] > {centre}",
+                           timeout=10_000)
+    # a centre can be typed exactly
+    typed = page.query_selector(".jaxcalc-live-center-value-0")
+    typed.fill("0.3125")
+    typed.press("Enter")
+    page.wait_for_function("() => JSON.parse(document.querySelector('.jaxcalc-live').dataset.center)[0] === 0.3125",
+                           timeout=10_000)
     page.screenshot(path=str(SHOTS / "live_in_browser.png"), full_page=True)
     assert not _errors_that_matter(page), page.errors
     page.close()

@@ -53,7 +53,9 @@ function render({ model, el }) {
   const centerSliders = names.map((name, i) => {
     element("label", { text: `centre ${name}` }, controls);
     const s = element("input", { type: "range", class: `jaxcalc-live-center jaxcalc-live-center-${i}` }, controls);
-    const out = element("span", {}, controls);
+    // the exact centre can be typed here
+    const out = element("input", { type: "number", step: "any", class: `jaxcalc-live-center-value-${i}` }, controls);
+    out.style.width = "7em";
     return { s, out };
   });
   element("label", { text: "order" }, controls);
@@ -69,7 +71,7 @@ function render({ model, el }) {
   const status = element("div", { class: "jaxcalc-live-status" }, root);
   status.style.cssText = "margin-top:4px; white-space:pre-wrap; max-width:680px";
   const formula = element("div", { class: "jaxcalc-live-formula" }, root);
-  formula.style.cssText = "font-family:monospace; font-size:12px; overflow-wrap:anywhere; max-width:680px";
+  formula.style.cssText = "font-family:monospace; font-size:12px; white-space:normal; overflow-wrap:break-word; max-width:680px";
 
   let span = model.get("span").map((p) => p.slice());
   let center = model.get("center").slice(), order = model.get("order");
@@ -79,7 +81,8 @@ function render({ model, el }) {
   function syncControls() {
     centerSliders.forEach(({ s, out }, i) => {
       const [a, b] = span[Math.min(i, span.length - 1)];
-      s.min = a; s.max = b; s.step = (b - a) / 1000; s.value = center[i]; out.textContent = fmt(center[i]);
+      s.min = a; s.max = b; s.step = (b - a) / 1000; s.value = center[i];
+      if (document.activeElement !== out) out.value = String(+center[i].toPrecision(8));
     });
     orderSlider.value = order; orderOut.textContent = `T_${order}`;
     lo.value = span[0][0]; hi.value = span[0][1];
@@ -134,7 +137,17 @@ function render({ model, el }) {
     if (pending) { const next = pending; pending = null; inFlight = next; next.sent_at = performance.now(); model.send(next); }
   });
 
-  centerSliders.forEach(({ s }, i) => s.addEventListener("input", (e) => { center[i] = Number(s.value); onInput(e.timeStamp); }));
+  centerSliders.forEach(({ s, out }, i) => {
+    s.addEventListener("input", (e) => { center[i] = Number(s.value); onInput(e.timeStamp); });
+    out.addEventListener("change", (e) => {
+      const v = Number(out.value), [a, b] = span[Math.min(i, span.length - 1)];
+      if (!isFinite(v)) { status.textContent = "the centre must be a number"; return; }
+      if (v < a || v > b) span = span.map((p, k) => (k === Math.min(i, span.length - 1) ? [Math.min(a, v), Math.max(b, v)] : p));
+      center[i] = v; onInput(e.timeStamp);
+    });
+  });
+  // Keys pressed in the controls are the controls' own (arrows move a slider), not the notebook's.
+  controls.addEventListener("keydown", (e) => e.stopPropagation());
   orderSlider.addEventListener("input", (e) => { order = Number(orderSlider.value); onInput(e.timeStamp); });
   const onRange = (e) => {
     const a = Number(lo.value), b = Number(hi.value);
@@ -222,6 +235,30 @@ function render({ model, el }) {
     }
     ctx.restore();
     axes(p, [a, b], [ymin, ymax]);
+    ctx.fillStyle = "#222"; ctx.font = "11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+    ctx.fillText(names[0], p.x + p.w / 2, cssHeight - 1);
+    ctx.save(); ctx.translate(11, p.y + p.h / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = "middle";
+    ctx.fillText("value", 0, 0); ctx.restore();
+    legend(p, [
+      ["line", COLORS.f, [], "f"],
+      ...(t ? [["line", COLORS.t, [7, 4], `T_${frame.order}`], ["box", COLORS.band, [], `|f - T_${frame.order}|`]] : []),
+      ...(frame.radius !== null && frame.radius !== undefined && isFinite(frame.radius) && !frame.entire
+        ? [["box", COLORS.radius, [], "radius of convergence"]] : []),
+    ]);
+  }
+
+  function legend(p, items) {
+    ctx.font = "11px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    const width = 26 + Math.max(...items.map((it) => ctx.measureText(it[3]).width)), x0 = p.x + p.w - width - 6;
+    ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(x0, p.y + 4, width, 16 * items.length + 4);
+    items.forEach(([kind, color, dash, text], i) => {
+      const y = p.y + 14 + 16 * i;
+      if (kind === "line") {
+        ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash);
+        ctx.beginPath(); ctx.moveTo(x0 + 4, y); ctx.lineTo(x0 + 20, y); ctx.stroke(); ctx.setLineDash([]);
+      } else { ctx.fillStyle = color; ctx.fillRect(x0 + 4, y - 5, 16, 10); }
+      ctx.fillStyle = "#222"; ctx.fillText(text, x0 + 24, y);
+    });
   }
 
   function axes(p, [a, b], [c, d]) {
@@ -233,9 +270,10 @@ function render({ model, el }) {
     niceTicks(c, d, 6).forEach((v) => { const py = p.y + p.h - ((v - c) / (d - c)) * p.h; ctx.fillText(fmt(v), p.x - 4, py); });
   }
 
-  function heatmap(p, grid, palette, title) {
+  function heatmap(p, grid, palette, title, scale) {
+    // f and T_n share one colour scale (f's), so T_n reads against f; the bar says what colours mean
     const n = frame.x.length, finite = grid.filter((v) => isFinite(v));
-    const vmin = Math.min(...finite), vmax = Math.max(...finite);
+    const vmin = scale ? scale[0] : Math.min(...finite), vmax = scale ? scale[1] : Math.max(...finite);
     const image = ctx.createImageData(n, n);
     for (let r = 0; r < n; r++) for (let col = 0; col < n; col++) {
       const v = grid[r * n + col], k = ((n - 1 - r) * n + col) * 4;  // row 0 is the lowest y
@@ -244,8 +282,9 @@ function render({ model, el }) {
     }
     const off = document.createElement("canvas"); off.width = n; off.height = n;
     off.getContext("2d").putImageData(image, 0, 0);
-    ctx.imageSmoothingEnabled = false;
+    ctx.imageSmoothingEnabled = true;
     ctx.drawImage(off, p.x, p.y, p.w, p.h);
+    colorBar({ x: p.x + p.w + 3, y: p.y, w: 5, h: p.h }, palette, vmin, vmax);
     ctx.fillStyle = "#222"; ctx.textAlign = "center"; ctx.textBaseline = "bottom"; ctx.font = "12px sans-serif";
     ctx.fillText(title, p.x + p.w / 2, p.y - 4);
     const [a, b] = frame.span[0], [c, d] = frame.span[1];
@@ -255,14 +294,23 @@ function render({ model, el }) {
     axes(p, [a, b], [c, d]);
   }
 
+  function colorBar(b, palette, lo, hi) {
+    palette.forEach((c, i) => { ctx.fillStyle = c; ctx.fillRect(b.x, b.y + b.h * (1 - (i + 1) / palette.length), b.w, b.h / palette.length + 0.5); });
+    ctx.fillStyle = "#222"; ctx.font = "9px sans-serif"; ctx.textAlign = "left";
+    ctx.textBaseline = "top"; ctx.fillText(fmt(hi), b.x - 2, b.y - 10 > 0 ? b.y - 10 : b.y);
+    ctx.textBaseline = "top"; ctx.fillText(fmt(lo), b.x - 2, b.y + b.h + 2);
+  }
+
   function draw() {
     ctx.clearRect(0, 0, cssWidth, cssHeight);
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cssWidth, cssHeight);
     const ps = panels();
     if (dims === 1) drawLine(ps[0]);
     else {
-      heatmap(ps[0], frame.f, VIRIDIS, "f");
-      if (frame.t) heatmap(ps[1], frame.t, VIRIDIS, `T_${frame.order}`);
+      const finiteF = frame.f.filter((v) => isFinite(v));
+      const scale = finiteF.length ? [Math.min(...finiteF), Math.max(...finiteF)] : null;
+      heatmap(ps[0], frame.f, VIRIDIS, "f", scale);
+      if (frame.t) heatmap(ps[1], frame.t, VIRIDIS, `T_${frame.order}`, scale);
       if (frame.y) heatmap(ps[2], frame.y, MAGMA, `log10 |f - T_${frame.order}|`);
     }
     ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "top"; ctx.font = "12px sans-serif";
