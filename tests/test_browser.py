@@ -210,6 +210,14 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
         .find(g => g.querySelector('title').textContent === id);
         return g.querySelector('path, polygon, ellipse').getAttribute('stroke'); }""", node_id)
     assert stroke == "#e6550d", stroke
+    # zoom: the drawing at more than the notebook's width, its text larger
+    width = lambda: page.evaluate("() => document.querySelector('.jaxcalc-graph-canvas svg').getBoundingClientRect().width")
+    fitted = width()
+    page.click(".jaxcalc-graph-zoom-in")
+    page.click(".jaxcalc-graph-zoom-in")
+    assert width() > fitted * 1.2, (fitted, width())
+    page.click(".jaxcalc-graph-zoom-out")
+    page.click(".jaxcalc-graph-zoom-out")
     # search reaches into collapsed groups
     page.fill(".jaxcalc-graph-search", "tanh")
     page.wait_for_function("() => document.querySelector('.jaxcalc-graph-status').textContent.includes('match')",

@@ -102,3 +102,12 @@ def test_functions_that_check_concrete_numbers_say_so_under_jit(x64, name, call)
     for transform in (jax.jit, jax.vmap):
         with pytest.raises(jc.JaxCalcError, match=f"{name} checks its answer on concrete numbers"):
             transform(call)(jnp.array([0.1, 0.2]) if transform is jax.vmap else 0.1)
+
+
+def test_a_result_reports_the_dtype_it_was_computed_in():
+    # float32 inputs (x64 off): float32 tensors, not float64 numbers computed in float32
+    T = jc.derivative_tensor(lambda v: v[0] * v[1] * v[2], jnp.ones(3, dtype=jnp.float32), 3)
+    assert T.dtype == np.float32 and abs(float(T[0, 1, 2]) - 1.0) < 1e-6
+    with jax.enable_x64(True):
+        T = jc.derivative_tensor(lambda v: v[0] * v[1] * v[2], jnp.ones(3), 3)
+        assert T.dtype == np.float64 and float(T[0, 1, 2]) == 1.0

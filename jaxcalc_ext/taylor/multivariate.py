@@ -233,7 +233,8 @@ def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):
     _check_homogeneous_cost(traced, n, k)
     directions = np.array(exponents_of_degree(n, k), dtype=float) / max(k, 1)
     along = np.asarray(_batched_coefficients(traced, f, x0, k, directions.astype(x0.dtype), method))[:, k]
-    return exponents_of_degree(n, k), _interpolate(n, k, along)
+    # the interpolation runs in float64; the result says the dtype it was computed in
+    return exponents_of_degree(n, k), _interpolate(n, k, along).astype(along.dtype)
 
 
 def _check_homogeneous_cost(traced, n: int, k: int) -> None:
@@ -268,6 +269,7 @@ def derivative_tensor(f: Callable, x0, k: int, *, method: str = "auto") -> np.nd
     index = {e: i for i, e in enumerate(exps)}
     grid = np.indices((n,) * k).reshape(k, -1).T if k else np.zeros((1, 0), int)
     alphas = [tuple(np.bincount(row, minlength=n)) for row in grid]
-    scale = np.array([math.prod(math.factorial(a) for a in alpha) for alpha in alphas], dtype=float)
+    # in the dtype it was computed in: float32 inputs give float32 tensors, not float64 ones
+    scale = np.array([math.prod(math.factorial(a) for a in alpha) for alpha in alphas], dtype=coeffs.dtype)
     flat = coeffs[[index[a] for a in alphas]] * scale.reshape((-1,) + (1,) * (coeffs.ndim - 1))
     return flat.reshape((n,) * k + coeffs.shape[1:])

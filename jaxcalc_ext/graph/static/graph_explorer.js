@@ -40,7 +40,8 @@ function histogramSvg(h) {
 function describe(section, data, into) {
   if (!data) return;
   element("div", { text: section, style: "font-weight:600; margin-top:4px" }, into);
-  if (data.text) element("pre", { text: data.text, style: "margin:0; white-space:pre-wrap; max-height:10em; overflow:auto" }, into);
+  // numbers stay whole: lines wrap between entries, never inside one
+  if (data.text) element("pre", { text: data.text, style: "margin:0; white-space:pre-wrap; word-break:keep-all; overflow-wrap:normal; max-height:10em; overflow:auto" }, into);
   if (data.histogram) into.insertAdjacentHTML("beforeend", histogramSvg(data.histogram));
   if (data.nonfinite) element("div", { text: `${data.nonfinite} NaN/Inf entries`, style: "color:#d7191c" }, into);
 }
@@ -59,15 +60,20 @@ function render({ model, el }) {
   const step = element("button", { text: "step ▶", title: "step through the forward, then the reverse sweep", class: "jaxcalc-graph-step" }, bar);
   const reset = element("button", { text: "show all", class: "jaxcalc-graph-reset" }, bar);
   const tableButton = element("button", { text: "equations", title: "the equation table of this view, linked to the graph", class: "jaxcalc-graph-table-button" }, bar);
+  const zoomOut = element("button", { text: "−", title: "smaller", class: "jaxcalc-graph-zoom-out" }, bar);
+  const zoomIn = element("button", { text: "+", title: "larger: the drawing at its own size or more, scrolled", class: "jaxcalc-graph-zoom-in" }, bar);
   const status = element("span", { class: "jaxcalc-graph-status" }, bar);
   status.style.color = "#555";
   const canvas = element("div", { class: "jaxcalc-graph-canvas" }, root);
   canvas.style.cssText = "overflow:auto; max-height:80vh; border:1px solid #ddd";
   const table = element("div", { class: "jaxcalc-graph-table" }, root);
-  table.style.cssText = "display:none; max-height:16em; overflow:auto; border:1px solid #ddd; margin-top:4px; font:12px monospace";
+  table.style.cssText = "display:none; max-height:16em; overflow:auto; border:1px solid var(--jp-border-color2, #ddd); " +
+    "margin-top:4px; font:12px monospace; color:var(--jp-ui-font-color1, #000); background:var(--jp-layout-color0, #fff)";
   const card = element("div", { class: "jaxcalc-graph-card" }, root);
-  card.style.cssText = "position:absolute; display:none; background:#fff; border:1px solid #999; padding:6px; " +
-    "box-shadow:2px 2px 6px rgba(0,0,0,.2); max-width:22em; z-index:10; pointer-events:none; font-size:12px";
+  // JupyterLab's theme variables: readable in the light and the dark theme alike
+  card.style.cssText = "position:absolute; display:none; background:var(--jp-layout-color0, #fff); " +
+    "color:var(--jp-ui-font-color1, #000); border:1px solid var(--jp-border-color1, #999); padding:6px; " +
+    "box-shadow:2px 2px 6px rgba(0,0,0,.3); max-width:24em; z-index:10; pointer-events:none; font-size:12px";
 
   // What the user set here lives on the model, so a view drawn again (the notebook refreshes the
   // output's static picture once the view settles) keeps its step, overlay, table and timings.
@@ -156,7 +162,7 @@ function render({ model, el }) {
     const order = [...new Set([...model.get("forward_order"), ...model.get("reverse_order")])].filter((id) => cards[id]);
     const grid = element("table", { style: "border-collapse:collapse; width:100%" }, table);
     const head = element("tr", {}, grid);
-    ["node", "operation", "type", "sweep", "value"].forEach((h) => element("th", { text: h, style: "text-align:left; padding:1px 6px; position:sticky; top:0; background:#f4f4f4" }, head));
+    ["node", "operation", "type", "sweep", "value"].forEach((h) => element("th", { text: h, style: "text-align:left; padding:1px 6px; position:sticky; top:0; background:var(--jp-layout-color2, #f4f4f4); color:var(--jp-ui-font-color1, #000)" }, head));
     order.forEach((id) => {
       const c = cards[id];
       if (c.kind !== "op" && c.kind !== "group") return;
@@ -206,11 +212,26 @@ function render({ model, el }) {
       });
       g.style.outline = "";
       const shape = g.querySelector("path, polygon, ellipse");
-      if (shape) shape.setAttribute("stroke-width", id === current ? "4" : shape.dataset.width || "1");
+      if (shape) {   // the current step: thick and dark blue, so it is seen at any zoom
+        shape.setAttribute("stroke-width", id === current ? "5" : shape.dataset.width || "1");
+        shape.setAttribute("stroke", id === current ? "#08519c" : shape.dataset.stroke || "black");
+      }
     });
     if (ui.stepIndex < 0) status.textContent = "";
     else if (ui.stepIndex < fwd.length) status.textContent = `forward sweep ${ui.stepIndex + 1}/${fwd.length}: ${(model.get("cards")[current] || {}).label || current}`;
     else status.textContent = `reverse sweep ${ui.stepIndex - fwd.length + 1}/${rev.length}: adjoint of ${(model.get("cards")[current] || {}).label || current}`;
+  }
+
+  function applyZoom(svg) {
+    // zoom 1: as wide as the notebook at most (scroll down, not across); above 1: the drawing's
+    // own size times the zoom, scrolled in both directions, so its text can be read
+    const zoom = ui.zoom || 1;
+    if (zoom <= 1) {
+      svg.style.maxWidth = "100%"; svg.style.height = "auto"; svg.style.width = zoom < 1 ? `${zoom * 100}%` : "";
+    } else {
+      const natural = parseFloat(svg.getAttribute("width")) || svg.getBBox().width;
+      svg.style.maxWidth = "none"; svg.style.width = `${natural * zoom * 4 / 3}px`; svg.style.height = "auto";
+    }
   }
 
   function draw() {
@@ -218,8 +239,7 @@ function render({ model, el }) {
     const svg = canvas.querySelector("svg");
     nodeEls = {}; clusterEls = {};
     if (svg) {
-      svg.style.maxWidth = "100%";   // as wide as the notebook at most; scroll down, not across
-      svg.style.height = "auto";
+      applyZoom(svg);
       svg.querySelectorAll("g.node").forEach((g) => { nodeEls[idOf(g)] = g; });
       svg.querySelectorAll("g.cluster").forEach((g) => { clusterEls[idOf(g)] = g; });
       Object.values(nodeEls).forEach((g) => {
@@ -282,6 +302,13 @@ function render({ model, el }) {
     searchTimer = setTimeout(() => model.send({ type: "search", text: search.value }), 250);
   });
   overlay.addEventListener("change", () => { ui.overlay = overlay.value; paint(); });
+  const zoomBy = (factor) => {
+    ui.zoom = Math.min(4, Math.max(0.25, (ui.zoom || 1) * factor));
+    const svg = canvas.querySelector("svg");
+    if (svg) applyZoom(svg);
+  };
+  zoomIn.addEventListener("click", () => zoomBy(1.5));
+  zoomOut.addEventListener("click", () => zoomBy(1 / 1.5));
   tableButton.addEventListener("click", () => {
     ui.table = table.style.display === "none";
     table.style.display = ui.table ? "block" : "none";
