@@ -125,3 +125,17 @@ def test_saved_pictures_of_widgets_carry_their_size(shell):
         assert metadata["image/png"] == {"width": width // scale, "height": height // scale}
     live._store_snapshot("data:image/png;base64," + data["image/png"], ratio=1)   # a 1x canvas
     assert live._fallback_scale == 1
+
+
+def test_the_saved_live_picture_has_the_band_and_the_radius_the_text_describes(shell):
+    import jax
+    import jax.numpy as jnp
+
+    from jaxcalc_ext.render.taylor_figure import draw_study
+    from jaxcalc_ext.taylor.live import LiveTaylor
+
+    with jax.enable_x64(True):
+        live = LiveTaylor(jnp.tan, 0.3, order=7, span=[(-1.5, 1.5)], points=100)
+        figure = draw_study(live.study(7), "tan(x)", band=True, radius=live.radius())
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "$|f - T_{7}|$" in labels and "radius of convergence" in labels

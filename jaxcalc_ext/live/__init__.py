@@ -21,5 +21,6 @@ def live_view(f: Callable, x0: Any, order: int, *, label: str, span: Sequence[tu
                            "pip install anywidget, or drop --live") from None
     live = LiveTaylor(f, x0, order, max_order=max_order, span=span, points=points,
                       variables=variables, method=method)
-    png = figure_bytes(draw_study(live.study(order), label), "retina")   # no second computation
+    # the same picture the widget draws (band, radius), from what is computed already
+    png = figure_bytes(draw_study(live.study(order), label, band=True, radius=live.radius()), "retina")
     return TaylorExplorer(live, label, static_png=png, x64=x64)

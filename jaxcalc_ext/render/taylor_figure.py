@@ -10,7 +10,7 @@ from .figures import new_figure
 _COLORS = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
-def draw_study(study, title: str, surface: bool = False):
+def draw_study(study, title: str, surface: bool = False, band: bool = False, radius=None):
     """The figure of a study: curves and errors (one variable), contours or surfaces (two).
 
     Laid out with fixed margins rather than a layout engine, which would cost a third of the
@@ -18,11 +18,11 @@ def draw_study(study, title: str, surface: bool = False):
     title = title.replace("$", "\\$")  # a user's label is text, never mathtext
     with quiet_layout():
         if len(study.grid) == 1:
-            return _draw_line(study, title)
+            return _draw_line(study, title, band, radius)
         return _draw_surface(study, title) if surface else _draw_contours(study, title)
 
 
-def _draw_line(study, title):
+def _draw_line(study, title, band: bool = False, radius=None):
     fig = new_figure(6.4, 5.2)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     fig.subplots_adjust(left=0.11, right=0.97, top=0.94, bottom=0.09, hspace=0.06)
@@ -38,6 +38,8 @@ def _draw_line(study, title):
         bottom.semilogy(x, clipped(np.maximum(errors[n], SMALLEST_LOG), error_limits, log=True),
                         color=color, lw=1.2, label=f"$|f - T_{{{n}}}|$")
     x0 = float(np.atleast_1d(study.center)[0])
+    if band:   # as the live view draws it: the error band and the estimated radius of convergence
+        _draw_band_and_radius(top, study, limits, radius)
     f0 = float(study.polynomials[study.orders[0]].monomial_coefficients[0])
     if np.isfinite(f0):
         top.plot([x0], [float(np.clip(f0, *limits))], "o", color="black", ms=6)
@@ -60,6 +62,21 @@ def _draw_line(study, title):
     bottom.grid(alpha=0.3, which="both")
     bottom.legend(loc="best", fontsize=8)
     return fig
+
+
+def _draw_band_and_radius(ax, study, limits, estimate=None) -> None:
+    """The region between f and T_n, and ``estimate`` (a RadiusEstimate, from the live view's
+    coefficients of its highest order) as a bar on the axis around x0."""
+    x, order = study.grid[0], study.orders[-1]
+    f, t = clipped(study.values, limits), clipped(study.approximations[order], limits)
+    ax.fill_between(x, f, t, where=np.isfinite(f) & np.isfinite(t), color="#d62728", alpha=0.16, lw=0,
+                    label=f"$|f - T_{{{order}}}|$")
+    if estimate is not None and not estimate.entire and np.isfinite(estimate.radius):
+        c = float(np.atleast_1d(study.center)[0])
+        lo, hi = limits
+        left, right = max(c - estimate.radius, float(x[0])), min(c + estimate.radius, float(x[-1]))
+        ax.fill_between([left, right], lo, lo + 0.03 * (hi - lo), color="#2ca02c",
+                        alpha=0.3, lw=0, label="radius of convergence")
 
 
 def _error_limits(errors: dict) -> tuple[float, float]:

@@ -84,6 +84,10 @@ class LiveTaylor:
         approximation = sample_polynomials(self._top, grid, [order])
         return TaylorStudy({order: self._top.truncate(order)}, grid, values, approximation, self.variables)
 
+    def radius(self) -> RadiusEstimate | None:
+        """The radius of convergence estimated from the current highest-order coefficients."""
+        return radius_estimate(self._top.monomial_coefficients) if self.dimensions == 1 else None
+
     @property
     def dimensions(self) -> int:
         return len(self.center)
