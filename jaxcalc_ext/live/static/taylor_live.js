@@ -119,6 +119,7 @@ function render({ model, el }) {
     if (kernelTimes.length > 500) kernelTimes.shift();
     root.dataset.kernel = JSON.stringify(kernelTimes.map((v) => Math.round(v * 100) / 100));
     frame = { ...msg, x: view(0), f: view(1), t: msg.has_polynomial ? view(2) : null, y: buffers.length > 3 ? view(3) : null };
+    model.__jaxcalcLastFrame = frame;   // a view drawn again (the saved picture refreshed) starts from it
     const received = performance.now();
     draw();
     if (sent) {
@@ -327,6 +328,14 @@ function render({ model, el }) {
   }
 
   syncControls();
+  if (model.__jaxcalcLastFrame) {
+    frame = model.__jaxcalcLastFrame;   // no blank canvas while the first answer travels
+    draw();
+  } else {
+    ctx.fillStyle = "#555"; ctx.font = "13px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    ctx.fillText("computing the first polynomial (the first one compiles its program)…", pad.left, pad.top + 8);
+    status.textContent = "computing…";
+  }
   request(null);
   return () => { clearTimeout(snapshotTimer); };
 }
