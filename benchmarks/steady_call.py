@@ -25,6 +25,7 @@ import numpy as np
 jax.config.update("jax_enable_x64", True)
 
 import jaxcalc_ext as jc  # noqa: E402
+from laplacian import make_mlp  # noqa: E402  (the 3-layer tanh MLP of benchmarks/laplacian.py)
 
 
 def median_us(fn, calls: int) -> float:
@@ -36,18 +37,6 @@ def median_us(fn, calls: int) -> float:
     return statistics.median(times) * 1e6
 
 
-def make_mlp(dim: int):
-    keys = jax.random.split(jax.random.key(0), 3)
-    layers = [(jax.random.normal(k, (dim, dim)) / jnp.sqrt(dim), jnp.full(dim, 0.1)) for k in keys[:2]]
-    readout = jax.random.normal(keys[2], (dim,)) / jnp.sqrt(dim)
-
-    def u(x):
-        for W, b in layers:
-            x = jnp.tanh(W @ x + b)
-        return readout @ x
-    return u
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -55,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     f = lambda x: jnp.sin(x) + jnp.cos(x) * jnp.exp(-x ** 2 / 4) + jnp.tanh(x)  # noqa: E731
-    u = make_mlp(16)
+    u = make_mlp(16, jax.random.key(0))
     x0, v0 = np.float64(0.5), jnp.ones(16)
     cases = {
         "taylor_coefficients(f, 0.5, 10)": (lambda: jc.taylor_coefficients(f, 0.5, 10), f, x0),
