@@ -6,6 +6,7 @@ digraph computation {
 """
 from __future__ import annotations
 
+import pathlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,15 +47,13 @@ class Cluster:
     kind: str = ""
 
 
-def save_target(path) -> tuple["pathlib.Path", str]:
+def save_target(path) -> tuple[pathlib.Path, str]:
     """The file a drawing is saved to and its format, read from the suffix; a one-line error for
     an empty path, a directory, no suffix or an unknown one.
 
     >>> save_target("out/graph.PNG")[1]
     'png'
     """
-    import pathlib
-
     from ..errors import JaxCalcError
 
     if not str(path).strip():

@@ -17,26 +17,28 @@ def register(ipython) -> None:
     from .. import warmup
 
     warmup.start()
-    from .calculus import CalculusMagics
-
+    from .graddag import GraddagMagic
+    from .jaxpr import JaxprMagic
     from .settings import JaxCalc
+    from .taylor import TaylorMagic
 
-    magics = CalculusMagics(ipython)
-    ipython.register_magics(magics)
+    registered = [magic(ipython) for magic in (TaylorMagic, JaxprMagic, GraddagMagic)]
+    for magics in registered:
+        ipython.register_magics(magics)
     settings = JaxCalc(parent=ipython)
     ipython.configurables.append(settings)
-    magics.settings = settings
-    setattr(ipython, _REGISTERED, magics)
+    setattr(ipython, _REGISTERED, (registered, settings))
 
 
 def unregister(ipython) -> None:
-    magics = getattr(ipython, _REGISTERED, None)
-    if magics is None:
+    state = getattr(ipython, _REGISTERED, None)
+    if state is None:
         return
-    settings = getattr(magics, "settings", None)
+    registered, settings = state
     if settings in ipython.configurables:
         ipython.configurables.remove(settings)
-    for kind, names in magics.magics.items():
-        for name in names:
-            ipython.magics_manager.magics[kind].pop(name, None)
+    for magics in registered:
+        for kind, names in magics.magics.items():
+            for name in names:
+                ipython.magics_manager.magics[kind].pop(name, None)
     setattr(ipython, _REGISTERED, None)
