@@ -1,7 +1,15 @@
-"""The one error type user mistakes raise in the core.
+"""Every error and warning jaxcalc_ext raises, in one place.
 
-The magics turn a :class:`JaxCalcError` into a one-line IPython ``UsageError``;
-any other exception is a bug of ours and is left to propagate.
+- :class:`JaxCalcError`: a user mistake (bad input, a function we cannot trace, an impossible
+  request); the magics turn it into a one-line IPython ``UsageError``. Its kinds:
+  :class:`UnsupportedPrimitiveError` (no Taylor rule: the engine falls back or refuses) and
+  ``budget.BudgetError`` (over the memory or time limit).
+- :class:`RenderError`: no Graphviz engine could draw a graph; the message is a one-line hint,
+  and the graph is shown as DOT text instead.
+- :class:`Cancelled`: the user interrupted the request (raised inside the worker, never shown).
+- :class:`JaxCalcWarning`: something to know about a right result (a slower fallback).
+
+Anything else is a bug of ours and is left to propagate.
 """
 from __future__ import annotations
 
@@ -30,3 +38,14 @@ class UnsupportedPrimitiveError(JaxCalcError):
 class JaxCalcWarning(RuntimeWarning):
     """Something the user should know about a result that is still right: a slower fallback
     was used. The magics show it as one plain line; the library warns as Python does."""
+
+
+class RenderError(RuntimeError):
+    """No Graphviz engine could render the graph; the message is a one-line hint."""
+
+
+class Cancelled(Exception):
+    """The job running this computation was cancelled (the user interrupted it)."""
+
+    def __init__(self, message: str = "cancelled"):
+        super().__init__(message)

@@ -16,7 +16,7 @@ for plain Python callers.
 ...     step(2, 4, "directions")
 Traceback (most recent call last):
 ...
-jaxcalc_ext.progress.Cancelled: cancelled
+jaxcalc_ext.errors.Cancelled: cancelled
 """
 from __future__ import annotations
 
@@ -24,12 +24,9 @@ import contextlib
 import threading
 from typing import Iterator
 
+from .errors import Cancelled
 
-class Cancelled(Exception):
-    """The job running this computation was cancelled (the user interrupted it)."""
 
-    def __init__(self, message: str = "cancelled"):
-        super().__init__(message)
 
 
 class Job:

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import threading
 
+from ..errors import RenderError  # noqa: F401  (defined with every error; callers import it from here too)
+
 _PYGRAPHVIZ = (
     "import sys, pygraphviz\n"
     "graph = pygraphviz.AGraph(string=sys.stdin.read())\n"
@@ -44,8 +46,6 @@ _WORKER = (
 )
 
 
-class RenderError(RuntimeError):
-    """No Graphviz engine could render the graph; the message is a one-line hint."""
 
 
 def engines() -> list[tuple[str, list[str]]]:
