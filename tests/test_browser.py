@@ -210,6 +210,11 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
         .find(g => g.querySelector('title').textContent === id);
         return g.querySelector('path, polygon, ellipse').getAttribute('stroke'); }""", node_id)
     assert stroke == "#e6550d", stroke
+    # an overlay comes with its colour scale
+    page.select_option(".jaxcalc-graph-overlay", index=1)
+    page.wait_for_function("() => document.querySelector('.jaxcalc-graph-scale').textContent.includes('log scale')",
+                           timeout=10_000)
+    page.select_option(".jaxcalc-graph-overlay", "none")
     # zoom: the drawing at more than the notebook's width, its text larger
     width = lambda: page.evaluate("() => document.querySelector('.jaxcalc-graph-canvas svg').getBoundingClientRect().width")
     fitted = width()

@@ -60,6 +60,8 @@ function render({ model, el }) {
   const step = element("button", { text: "step ▶", title: "step through the forward, then the reverse sweep", class: "jaxcalc-graph-step" }, bar);
   const reset = element("button", { text: "show all", class: "jaxcalc-graph-reset" }, bar);
   const tableButton = element("button", { text: "equations", title: "the equation table of this view, linked to the graph", class: "jaxcalc-graph-table-button" }, bar);
+  const scale = element("span", { class: "jaxcalc-graph-scale" }, bar);
+  scale.style.fontSize = "11px";
   const zoomOut = element("button", { text: "−", title: "smaller", class: "jaxcalc-graph-zoom-out" }, bar);
   const zoomIn = element("button", { text: "+", title: "larger: the drawing at its own size or more, scrolled", class: "jaxcalc-graph-zoom-in" }, bar);
   const status = element("span", { class: "jaxcalc-graph-status" }, bar);
@@ -110,14 +112,27 @@ function render({ model, el }) {
       const shape = g.querySelector("path, polygon, ellipse");
       if (!shape) return;
       if (!shape.dataset.fill) shape.dataset.fill = shape.getAttribute("fill") || "none";
-      let fill = shape.dataset.fill;
+      let fill = shape.dataset.fill, dark = false;
       const v = measure && cards[id] ? measure(cards[id]) : null;
       if (measure && v !== null && isFinite(v)) {
         const t = hi > lo ? (Math.log10(v + 1e-30) - lo) / (hi - lo) : 1;
-        fill = overlay.value === "NaN / Inf" ? "#fb6a4a" : RAMP[Math.min(RAMP.length - 1, Math.floor(t * RAMP.length))];
+        const k = Math.min(RAMP.length - 1, Math.floor(t * RAMP.length));
+        fill = overlay.value === "NaN / Inf" ? "#fb6a4a" : RAMP[k];
+        dark = overlay.value !== "NaN / Inf" && k >= RAMP.length - 4;   // navy: white text on it
       }
       shape.setAttribute("fill", fill);
+      g.querySelectorAll("text").forEach((t) => {
+        if (!t.dataset.fill) t.dataset.fill = t.getAttribute("fill") || "#000000";
+        t.setAttribute("fill", dark ? "#ffffff" : t.dataset.fill);
+      });
     });
+    // the colour scale of the overlay, beside the toolbar
+    scale.innerHTML = "";
+    if (measure && values.length && overlay.value !== "NaN / Inf") {
+      element("span", { text: fmt(Math.pow(10, lo)) + " " }, scale);
+      RAMP.forEach((c) => element("span", { style: `display:inline-block; width:10px; height:10px; background:${c}` }, scale));
+      element("span", { text: " " + fmt(Math.pow(10, hi)) + " (log scale)" }, scale);
+    }
   }
 
   function highlightAround(id) {
