@@ -228,8 +228,39 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     page.wait_for_function("() => document.querySelector('.jaxcalc-graph-status').textContent.includes('match')",
                            timeout=30_000)
     page.screenshot(path=str(SHOTS / "explorer_search.png"), full_page=False)
+    # the dark theme: the card and the table header stay readable (JupyterLab's theme variables)
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    node = page.evaluate_handle("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => [...g.querySelectorAll('text')].some(t => t.textContent.startsWith('adjoint ')))""")
+    node.as_element().scroll_into_view_if_needed()
+    node.as_element().hover()
+    page.wait_for_selector(".jaxcalc-graph-card", state="visible", timeout=10_000)
+    if page.query_selector(".jaxcalc-graph-table th") is None:
+        page.click(".jaxcalc-graph-table-button")
+    for selector in (".jaxcalc-graph-card", ".jaxcalc-graph-table th"):
+        ratio = page.evaluate(CONTRAST, selector)
+        assert ratio >= 4.5, (selector, ratio)
+    page.screenshot(path=str(SHOTS / "explorer_dark.png"), full_page=False)
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     assert not _errors_that_matter(page), page.errors
     page.close()
+
+
+# WCAG contrast of an element's text against its own background (the nearest one set).
+CONTRAST = """(selector) => {
+  const el = document.querySelector(selector);
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+  if (!el) return -1;
+  let bg = el, back = [0, 0, 0, 0];
+  while (bg && (back = rgb(getComputedStyle(bg).backgroundColor)).length === 4 && back[3] === 0) bg = bg.parentElement;
+  if (!bg) back = [255, 255, 255];
+  const fore = rgb(getComputedStyle(el).color);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
 
 
 def test_notebook_7_shows_the_executed_figures(workspace, browser_lab):
