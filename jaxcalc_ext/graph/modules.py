@@ -16,6 +16,7 @@ paths are found on the objects the traced function receives and on those it clos
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import re
 import sys
 import threading
@@ -136,11 +137,15 @@ def _unwrapped(f: Callable) -> list[Callable]:
 
 @contextlib.contextmanager
 def module_scopes(names: dict[int, "ModuleName"]) -> Iterator[None]:
-    """Within the block, a call of a named module runs inside ``jax.named_scope(its name)``;
-    a module of the same class not found on the way (a copy that ``nnx.grad`` made) is named by
-    its class, and its submodules by their paths from it. The classes are restored afterwards."""
-    import jax
+    """Within the block, in this thread, a call of a named module runs inside
+    ``jax.named_scope(its name)``; a module of the same class not found on the way (a copy that
+    ``nnx.grad`` made) is named by its class, and its submodules by their paths from it.
 
+    The classes' ``__call__`` are wrapped while any block uses them (counted, so overlapping
+    blocks in other threads, such as an interrupted request still tracing, neither wait for
+    each other nor restore each other's wrappers); the wrapper names nothing in a thread with
+    no block open, and each class is restored when its last block ends.
+    """
     classes = list(dict.fromkeys(type(n.module) for n in names.values() if callable(n.module)))
     if not classes:
         yield
@@ -156,25 +161,50 @@ def module_scopes(names: dict[int, "ModuleName"]) -> Iterator[None]:
         return name.label
 
     with _PATCH_LOCK:
-        saved = {cls: cls.__dict__.get("__call__", _MISSING) for cls in classes}
-        originals = {cls: cls.__call__ for cls in classes}   # before any is patched (subclasses)
         for cls in classes:
-            def call(self, *args, __original=originals[cls], **kwargs):
-                with jax.named_scope(label_of(self)):
-                    return __original(self, *args, **kwargs)
-
-            type.__setattr__(cls, "__call__", call)
-        try:
-            yield
-        finally:
-            for cls, value in saved.items():
-                if value is _MISSING:
-                    type.__delattr__(cls, "__call__")
-                else:
-                    type.__setattr__(cls, "__call__", value)
+            if cls in _WRAPPED:
+                _WRAPPED[cls][1] += 1
+            else:
+                _WRAPPED[cls] = [cls.__dict__.get("__call__", _MISSING), 1]
+                type.__setattr__(cls, "__call__", _naming_call(cls.__call__))
+    token = _LABEL_OF.set(label_of)
+    try:
+        yield
+    finally:
+        _LABEL_OF.reset(token)
+        with _PATCH_LOCK:
+            for cls in classes:
+                _WRAPPED[cls][1] -= 1
+                if _WRAPPED[cls][1] == 0:
+                    saved, _ = _WRAPPED.pop(cls)
+                    if saved is _MISSING:
+                        type.__delattr__(cls, "__call__")
+                    else:
+                        type.__setattr__(cls, "__call__", saved)
 
 
 _MISSING = object()
+_WRAPPED: dict[type, list] = {}                  # class -> [its own __call__ or _MISSING, blocks using it]
+_LABEL_OF: contextvars.ContextVar = contextvars.ContextVar("jaxcalc_module_label_of", default=None)
+_NAMING: contextvars.ContextVar = contextvars.ContextVar("jaxcalc_module_naming", default=())
+
+
+def _naming_call(original: Callable) -> Callable:
+    """``__call__`` opening the module's named scope when a naming block is open in this thread
+    (once per module: a subclass inheriting a wrapped ``__call__`` does not name itself twice)."""
+    import jax
+
+    def call(self, *args, **kwargs):
+        label_of = _LABEL_OF.get()
+        if label_of is None or id(self) in _NAMING.get():
+            return original(self, *args, **kwargs)
+        token = _NAMING.set(_NAMING.get() + (id(self),))
+        try:
+            with jax.named_scope(label_of(self)):
+                return original(self, *args, **kwargs)
+        finally:
+            _NAMING.reset(token)
+    return call
 
 
 def named_modules(f: Callable) -> Callable:
