@@ -114,7 +114,9 @@ def test_graphs_notebook_draws_annotated_graphs():
     assert "text/html" in compare and "add_any" in compare["text/html"]
     mlp = outputs(find_cell(nb, "mlp_graph = %graddag"))[0].data
     assert "layer × 12" in mlp["text/plain"] and "image/png" in mlp   # the jitted layer, rolled
-    assert "image/png" in outputs(find_cell(nb, "--depth 1"))[0].data
+    opened = outputs(find_cell(nb, "mlp params[:3], x --values"))[0].data
+    # what its words say: each layer call a cluster with its equations (tanh drawn), not one box
+    assert "image/png" in opened and "tanh" in opened["text/plain"] and "layer × 3" not in opened["text/plain"]
     assert_lean_and_clean(nb)
 
 

@@ -51,8 +51,8 @@ GRAPHS = [
     "md:## A 12-layer MLP's gradient, collapsed by layer\n\nWrapping a layer in `jax.jit` makes it a cluster; `--depth 0` collapses each call into one node, and repeated calls roll into `layer × N`.",
     "@jax.jit\ndef layer(p, x):\n    W, b = p\n    return jnp.tanh(W @ x + b)\n\ndef mlp(params, x):\n    for p in params:\n        x = layer(p, x)\n    return jnp.sum(x)\n\nkeys = jax.random.split(jax.random.key(0), 12)\nparams = [(jax.random.normal(k, (8, 8)) / 3, jnp.zeros(8)) for k in keys]\nx = jnp.ones(8)",
     "mlp_graph = %graddag jax.grad(mlp) params, x --depth 0 --max-nodes 60 --rankdir TB\nmlp_graph",
-    "md:Expanded one level, each layer call is a cluster with its equations inside:",
-    "%graddag mlp params[:3], x --depth 1 --values --grads",
+    "md:Three layers fit the node budget: opened, each layer call is a cluster with its equations inside, the run of three labelled `layer × 3`:",
+    "%graddag mlp params[:3], x --values --grads",
 ]
 
 OPERATORS = [
