@@ -290,3 +290,9 @@ def test_a_python_loop_over_layers_on_one_line_is_cut_into_its_layers():
     assert "params[0–6] × 7" in labels, labels
     assert operations_drawn(graph) == len(graph.full.forward_order)
     assert not any(n.kind == "group" and n.ops == 0 for n in graph.nodes)
+
+
+def test_a_collapsed_layer_is_typed_by_the_activations_it_hands_on(mlp_graph):
+    # not by a residual the backward sweep reads (a layer norm's scalar 1/sqrt(var))
+    layers = [n for n in mlp_graph.nodes if n.kind == "group" and n.label.startswith("params[0")]
+    assert layers and all(n.aval == "f32[32]" for n in layers), [(n.label, n.aval) for n in layers]

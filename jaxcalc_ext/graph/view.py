@@ -134,7 +134,12 @@ class FullGraph:
         ops = [a for a in inside if self.atoms[a].kind == "op"]
         readers = self._readers()
         leaving = {a for a in inside if any(b not in members for b in readers.get(a, ()))}
-        result = next((a for a in reversed(inside) if a in leaving and self.atoms[a].kind == "op"), None)
+        # what the group hands on in its own sweep (a layer's activations), not a residual the
+        # other sweep reads (a layer norm's scalar 1/sqrt(var)); else whatever leaves it last
+        onward = {a for a in leaving if any(b not in members and b in self.atoms and self.atoms[b].kind != "output"
+                                            and self.atoms[b].phase == self.atoms[a].phase for b in readers.get(a, ()))}
+        result = next((a for a in reversed(inside) if a in onward and self.atoms[a].kind == "op"), None) or \
+            next((a for a in reversed(inside) if a in leaving and self.atoms[a].kind == "op"), None)
         result_node = self.atoms[result] if result else None
         flag = ""
         for a in inside:
