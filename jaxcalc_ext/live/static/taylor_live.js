@@ -22,6 +22,17 @@ function fmt(v) {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(+v.toPrecision(4));
 }
 
+// "T_15 = 1 + x^3 - 2.5e-05 (x - 1)^12" as a student reads it: T₁₅ = 1 + x³ - 2.5·10⁻⁵ (x - 1)¹²
+const SUPERSCRIPT = { "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻" };
+const SUBSCRIPT = { "0": "₀", "1": "₁", "2": "₂", "3": "₃", "4": "₄", "5": "₅", "6": "₆", "7": "₇", "8": "₈", "9": "₉" };
+function pretty(text) {
+  const map = (digits, table) => [...digits].map((d) => table[d] || d).join("");
+  return text
+    .replace(/(\d(?:\.\d+)?)e([-+]?)0*(\d+)/g, (_, m, sign, e) => `${m}·10${map((sign === "-" ? "-" : "") + e, SUPERSCRIPT)}`)
+    .replace(/\^(\d+)/g, (_, d) => map(d, SUPERSCRIPT))
+    .replace(/_(\d+)/g, (_, d) => map(d, SUBSCRIPT));
+}
+
 function bandColor(palette, t) {
   const i = Math.max(0, Math.min(palette.length - 1, Math.floor(t * palette.length)));
   const h = palette[i];
@@ -322,7 +333,7 @@ function render({ model, el }) {
     if (frame.radius_text) parts.push(`radius of convergence (from the coefficients): ${frame.radius_text}`);
     parts.push(`kernel ${fmt(frame.kernel_ms)} ms`);
     status.textContent = parts.join("   ·   ");
-    formula.textContent = frame.formula || "";
+    formula.textContent = pretty(frame.formula || "");
     root.dataset.order = String(frame.order);
     root.dataset.center = JSON.stringify(frame.center);
   }
