@@ -66,8 +66,15 @@ class LabServer:
         if self.nodelay:  # our server extension (enabled by pip install's config file; an editable
             command.append("--ServerApp.jpserver_extensions=jaxcalc_ext.server=True")  # install has none)
         self.log = open(self.root / ".server.log", "wb")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True, env={**os.environ, "JUPYTER_NO_CONFIG": "1"})
+        # JupyterLab's "get notified about official Jupyter news?" toast lands over the cells'
+        # controls at an unpredictable moment: answered "no" in the settings it reads
+        settings = self.root / ".lab-settings"
+        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false}')
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+                                        env={**os.environ, "JUPYTER_NO_CONFIG": "1",
+                                             "JUPYTERLAB_SETTINGS_DIR": str(settings)})
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:

@@ -114,7 +114,7 @@ def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
     server, browser = browser_lab
     page = open_notebook(browser, server, "live.ipynb")
     run_all(page)
-    page.wait_for_selector(".jaxcalc-live-canvas", timeout=60_000)
+    page.wait_for_selector(".jaxcalc-live-canvas", timeout=180_000)   # the first compile, on a loaded machine
     page.wait_for_function("() => document.querySelectorAll('.jaxcalc-live[data-frames]').length >= 1 || "
                            "[...document.querySelectorAll('.jaxcalc-live')].every(e => e.dataset.order)",
                            timeout=60_000)
