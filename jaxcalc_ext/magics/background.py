@@ -60,6 +60,7 @@ def run_interruptibly(fn: Callable[[], Any], *, shell=None, label: str = "comput
         finally:
             finished.set()
 
+    worker = None
     try:
         while len(abandoned()) >= MAX_ABANDONED:   # interrupted work still holds its memory
             if time.perf_counter() - started > PROGRESS_AFTER_S:
@@ -73,7 +74,7 @@ def run_interruptibly(fn: Callable[[], Any], *, shell=None, label: str = "comput
                 display.show(job, background=len(abandoned()))
     except KeyboardInterrupt:
         job.cancel()
-        if not finished.is_set() and "worker" in locals():
+        if worker is not None and not finished.is_set():
             _ABANDONED.append(worker)
         display.close()
         raise
