@@ -32,7 +32,7 @@ from .modules import named_modules
 from .organise import Step as OrganisedStep
 from .organise import organise
 from .scopes import Level, equation_source, place_named_scopes
-from .view import FullGraph, NanOrigin
+from .view import FullGraph, NanOrigin, count_residuals
 
 # Library wrappers drawn as one node under their own name when ``fold`` is on (so are calls
 # whose name starts with "_", jax.numpy's private helpers such as _where).
@@ -450,8 +450,7 @@ def _fitted_to_width(full, graph, budget, depth, fold, must_show) -> Computation
             graph = tall
         else:
             full.rankdir = "auto"
-    phase = {n.id: n.phase for n in graph.nodes if n.kind in ("op", "group")}
-    residuals = sum(1 for a, b in graph.edges if phase.get(a) == "forward" and phase.get(b) == "backward")
+    residuals = count_residuals(graph.nodes, graph.edges)
     if width(graph) > FIT_WIDTH_PT and residuals and graph.draw_residuals is not False:
         before = width(graph)
         graph.draw_residuals, graph._svg = False, None   # the light arrows between the sweeps take room

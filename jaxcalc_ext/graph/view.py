@@ -37,6 +37,12 @@ class NanOrigin:
     message: str = ""
 
 
+def count_residuals(nodes, edges) -> int:
+    """Arrows from a forward value to the backward sweep (a gradient's residuals)."""
+    phase = {n.id: n.phase for n in nodes if n.kind in ("op", "group")}
+    return sum(1 for a, b in edges if phase.get(a) == "forward" and phase.get(b) == "backward")
+
+
 @dataclass
 class FullGraph:
     atoms: dict[str, Node]
@@ -103,8 +109,7 @@ class FullGraph:
         if unused:
             graph.notes.append(f"{unused} input{'s' * (unused != 1)} the function does not read "
                                f"{'are' if unused != 1 else 'is'} not drawn")
-        phase = {n.id: n.phase for n in nodes if n.kind in ("op", "group")}
-        residuals = sum(1 for a, b in edges if phase.get(a) == "forward" and phase.get(b) == "backward")
+        residuals = count_residuals(nodes, edges)
         if residuals and len(nodes) > RESIDUALS_DRAWN_MAX:
             graph.notes.append(f"{residuals} arrows from forward values to the backward sweep are not drawn "
                                "(hover or click a node to see what it reads)")
