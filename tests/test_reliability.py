@@ -138,6 +138,9 @@ def deeper(x):
     assert after <= 1.5 * before + 2.0, f"after a sleeping function: {after:.1f} s (before: {before:.1f} s)"
     _interrupt_after(km, kc, "%graddag jax.grad(deeper) 1.0 --values", 2.0)   # a graph build
     after = _timed(kc, "%taylor tan(x) * 1.5 --at 0.3 --order 5")
-    assert after <= 1.5 * before + 2.0, f"after a graph build: {after:.1f} s (before: {before:.1f} s)"
+    # JAX's own tracing of the interrupted gradient cannot be stopped and shares the interpreter
+    # with the new request until it reaches the builder's next checkpoint: the new request starts
+    # at once, and may finish up to its own time later on a 2-core machine
+    assert after <= 2.0 * before + 2.5, f"after a graph build: {after:.1f} s (before: {before:.1f} s)"
     assert km.is_alive()
     _state_is_untouched(kc)

@@ -381,7 +381,7 @@ def _short(value) -> str:
     return format_value(value)
 
 
-CHECKPOINT_EVERY = 256  # equations between two looks at whether the user interrupted
+CHECKPOINT_EVERY = 64   # equations between two looks at whether the user interrupted
 DEFAULT_MAX_NODES = 60   # a view that fits a notebook's width at a legible font
 FIT_WIDTH_PT = 760       # about 1000 CSS pixels: a notebook's width
 
