@@ -123,13 +123,24 @@ def lab(root: Path, app: str = "lab", nodelay: bool = True):
 
 
 def open_notebook(browser, server: LabServer, notebook: str, width: int = 1280, height: int = 900):
-    """A page with the notebook loaded (and its console errors collected in ``page.errors``)."""
+    """A page with every cell of the notebook attached, sources shown (and its console errors
+    collected in ``page.errors``). JupyterLab and Notebook 7 attach a long notebook's cells a
+    few at a time: waiting for the first cell is not waiting for the notebook."""
+    import nbformat
+
+    cells = nbformat.read(str(server.root / notebook), as_version=4).cells
     page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=2)
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(server.page_url(notebook), wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    page.wait_for_function(
+        """([cells, code]) => {
+             const shown = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')]
+               .filter(c => (c.querySelector('.jp-InputArea-editor')?.textContent || '').trim());
+             return document.querySelectorAll('.jp-Notebook .jp-Cell').length >= cells && shown.length >= code;
+           }""",
+        arg=[len(cells), sum(1 for c in cells if c.cell_type == "code" and c.source.strip())], timeout=90_000)
     if server.app == "lab":
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     return page
