@@ -32,7 +32,7 @@ test: $(STAMP_TEST)
 
 # The property-based tests with fresh random examples (make test draws the same ones every run).
 fuzz: $(STAMP_TEST)
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_campaign.py tests/test_magic_errors.py tests/test_taylor_api.py tests/test_display.py
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/taylor/test_campaign.py tests/magics/test_magic_errors.py tests/taylor/test_taylor_api.py tests/display/test_display.py
 
 demo: $(STAMP_DEMO)
 	$(PY) -m jaxcalc_ext.tools.run_notebooks examples

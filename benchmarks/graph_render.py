@@ -16,9 +16,10 @@ import time
 import jax
 
 import jaxcalc_ext as jc
+from jaxcalc_ext.core.jaxpr import count_equations
+from jaxcalc_ext.display.graph_picture import graph_image_bundle
+from jaxcalc_ext.graph.backend import render_dot
 from jaxcalc_ext.graph.dot import FAST_LAYOUT, quote
-from jaxcalc_ext.graph.render import render_dot
-from jaxcalc_ext.jaxpr_tools import count_equations
 
 import graph_models as models
 
@@ -55,7 +56,7 @@ NAIVE_LIMIT_S = 120.0
 def naive(f, *args) -> float:
     """Seconds for the naive picture (with Graphviz's fast-layout settings: without them a
     600-equation gradient takes more than 5 minutes); inf past NAIVE_LIMIT_S."""
-    from jaxcalc_ext.graph.render import RenderError
+    from jaxcalc_ext.graph.backend import RenderError
 
     try:
         seconds, _ = timed(lambda: render_dot(flat_dot(jax.make_jaxpr(f)(*args)), "png", timeout=NAIVE_LIMIT_S))
@@ -67,7 +68,7 @@ def naive(f, *args) -> float:
 def ours(f, *args, **kwargs) -> tuple[float, object]:
     def draw():
         graph = jc.computation_graph(f, *args, **kwargs)
-        graph.image_bundle()          # what the notebook shows: the PNG
+        graph_image_bundle(graph)     # what the notebook shows: the PNG
         return graph
     return timed(draw)
 
@@ -99,7 +100,7 @@ def main() -> None:
         print(f"  %graddag default view ({len(graph.nodes)} nodes): {seconds:.2f} s  -> {seconds / base:.2f}x "
               "(target <= 2 s at ~10k equations)")
 
-        from jaxcalc_ext.graph.explorer import GraphExplorer
+        from jaxcalc_ext.display.graph_widget import GraphExplorer
 
         opened, explorer = timed(lambda: GraphExplorer(jc.computation_graph(grad, params, tokens)))
         groups = [n.id for n in explorer.graph.nodes if n.kind == "group"][:6]

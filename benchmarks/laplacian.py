@@ -6,7 +6,7 @@ at D=64 and D=256, equal within 1e-9 relative. Both are timed in this one proces
 (noise from other work on the machine only ever adds time), and reported as a ratio.
 
 Each call's result is awaited the way jaxcalc_ext's own functions await theirs
-(:func:`jaxcalc_ext.ready.wait_briefly`: poll for up to 150 us, then block), so the time is the
+(:func:`jaxcalc_ext.core.ready.wait_briefly`: poll for up to 150 us, then block), so the time is the
 program's, not the 30-40 us it takes the runtime to wake a thread sleeping in
 ``block_until_ready``. The speed-up with that sleeping wait is printed too:
 
@@ -24,7 +24,7 @@ import jax.numpy as jnp
 jax.config.update("jax_enable_x64", True)
 
 import jaxcalc_ext as jc  # noqa: E402
-from jaxcalc_ext.ready import wait_briefly  # noqa: E402
+from jaxcalc_ext.core.ready import wait_briefly  # noqa: E402
 from _common import loglog_plot  # noqa: E402
 
 

@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweeps", type=int, default=4)
     parser.add_argument("--without-nodelay", action="store_true",
-                        help="serve without jaxcalc_ext.server (Nagle's algorithm on, as plain Jupyter does)")
+                        help="serve without jaxcalc_ext.hooks.server (Nagle's algorithm on, as plain Jupyter does)")
     args = parser.parse_args(argv)
     missing = why_no_browser()
     if missing:

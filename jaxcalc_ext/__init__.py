@@ -20,8 +20,8 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it (imported lazily).
 _PUBLIC = {
-    "taylor_coefficients": "jaxcalc_ext.taylor.engine",
-    "derivatives": "jaxcalc_ext.taylor.engine",
+    "taylor_coefficients": "jaxcalc_ext.taylor.engine.coefficients",
+    "derivatives": "jaxcalc_ext.taylor.engine.coefficients",
     "taylor_polynomial": "jaxcalc_ext.taylor.polynomial",
     "TaylorPolynomial": "jaxcalc_ext.taylor.polynomial",
     "convergence_order": "jaxcalc_ext.taylor.convergence",
@@ -33,9 +33,9 @@ _PUBLIC = {
     "hessian_trace_estimate": "jaxcalc_ext.taylor.laplacian",
     "computation_graph": "jaxcalc_ext.graph.build",
     "ComputationGraph": "jaxcalc_ext.graph.model",
-    "describe_jaxpr": "jaxcalc_ext.jaxpr_view",
-    "JaxCalcError": "jaxcalc_ext.errors",
-    "float64_scope": "jaxcalc_ext.precision",
+    "describe_jaxpr": "jaxcalc_ext.listing.describe",
+    "JaxCalcError": "jaxcalc_ext.core.errors",
+    "float64_scope": "jaxcalc_ext.core.precision",
 }
 
 __all__ = sorted(_PUBLIC) + ["load_ipython_extension", "unload_ipython_extension"]
@@ -46,6 +46,8 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'jaxcalc_ext' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
+    if module.startswith("jaxcalc_ext.graph."):   # a graph shows itself as a picture in a notebook
+        importlib.import_module("jaxcalc_ext.display.graph_picture")
     globals()[name] = value
     return value
 

@@ -1,6 +1,6 @@
 """JupyterLab in a real headless browser: Debian's chromium driven by playwright.
 
-Used by ``tests/test_browser.py`` and ``benchmarks/live_latency.py``. The server runs in a
+Used by ``tests/end_to_end/test_browser.py`` and ``benchmarks/live_latency.py``. The server runs in a
 temporary folder with a random token and port; it is stopped by PID at the end (a server left
 behind makes the next one move silently to another port).
 """
@@ -64,7 +64,7 @@ class LabServer:
                    f"--port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
                    f"--ServerApp.root_dir={self.root}", "--LabApp.expose_app_in_browser=True"]
         if self.nodelay:  # our server extension (enabled by pip install's config file; an editable
-            command.append("--ServerApp.jpserver_extensions=jaxcalc_ext.server=True")  # install has none)
+            command.append("--ServerApp.jpserver_extensions=jaxcalc_ext.hooks.server=True")  # install has none)
         self.log = open(self.root / ".server.log", "wb")
         # JupyterLab's "get notified about official Jupyter news?" toast lands over the cells'
         # controls at an unpredictable moment: answered "no" in the settings it reads

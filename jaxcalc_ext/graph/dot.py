@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from .format import format_value
+from ..core.jaxpr_text import format_value
 
 STYLE = {
     "input": 'shape=box, style="rounded,filled", fillcolor="#d9d9d9"',

@@ -257,6 +257,22 @@ class Hierarchy:
                     items = self.items(parent)
                 i += 1
 
+    def number_repeated_labels(self) -> None:
+        """Sibling groups never share a label: the second ``relu`` beside another is ``relu (2)``
+        (the first keeps its name, and ``g.expand('relu')`` still finds both)."""
+        for parent in [None, *self.groups]:
+            if parent is not None and self.groups[parent].kind == "repeat":
+                continue   # the instances of a rolled repeat are one thing drawn once
+            seen: dict[tuple, int] = {}
+            for item in self.items(parent):
+                group = self.groups.get(item)
+                if group is None or group.kind == "phase":
+                    continue
+                drawn_as = (group.label, group.repeat)    # "block" and "block × 3" are told apart
+                seen[drawn_as] = seen.get(drawn_as, 0) + 1
+                if seen[drawn_as] > 1:
+                    group.label = f"{group.label} ({seen[drawn_as]})"
+
     def split_long(self, labels: dict[str, str], fanout: int = MAX_FANOUT, only_top: bool = False) -> None:
         """Groups (and the top level) with more than ``fanout`` items are cut into blocks."""
         for parent in [None] + ([] if only_top else list(self.groups)):

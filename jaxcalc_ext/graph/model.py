@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import pathlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, ClassVar
 
 from . import dot as dot_text
 
 
-RETINA_MAX_NODES = 150  # larger drawings are rendered at 1x: a 2x PNG of them is megabytes
-TEXT_MAX_ROWS = 60      # rows of the node table kept beside the picture
 
 
 @dataclass
@@ -54,7 +52,7 @@ def save_target(path) -> tuple[pathlib.Path, str]:
     >>> save_target("out/graph.PNG")[1]
     'png'
     """
-    from ..errors import JaxCalcError
+    from ..core.errors import JaxCalcError
 
     if not str(path).strip():
         raise JaxCalcError("the path to save to is empty: give a file name such as graph.png")
@@ -86,6 +84,7 @@ class ComputationGraph:
     draw_residuals: bool | None = None            # forward -> backward arrows (None: small views only)
     full: Any = field(default=None, repr=False)   # the FullGraph this is a view of (view.py)
     open_groups: frozenset = frozenset()
+    render_error: str | None = field(default=None, repr=False)   # why no engine drew it, in one line
 
     def groups(self) -> dict[str, str]:
         """Every group of the full graph, id -> label ('layer_norm', 'params[0–11] × 12')."""
@@ -97,7 +96,7 @@ class ComputationGraph:
     def _group_ids(self, names, visible_first: bool = False) -> set[str]:
         """Groups whose label is ``name`` or starts with it (case-insensitive); with
         ``visible_first``, only those drawn as a node now, when there are any."""
-        from ..errors import JaxCalcError
+        from ..core.errors import JaxCalcError
 
         if self.full is None:
             raise JaxCalcError("this graph has no hierarchy to open or close")
@@ -132,7 +131,10 @@ class ComputationGraph:
         for n in self.nodes:
             if n.label == label:
                 return n
-        raise KeyError(label)
+        from ..core.errors import NotFound
+
+        labels = ", ".join(dict.fromkeys(n.label for n in self.nodes))
+        raise NotFound(f"no node labelled {label!r} in this view (its labels: {labels[:200]})")
 
     def to_dot(self) -> str:
         """The DOT source of the drawing."""
@@ -140,7 +142,7 @@ class ComputationGraph:
 
     def render(self, fmt: str = "svg", timeout: float = 20.0) -> bytes:
         """Lay out and render with Graphviz (dot on PATH, else the bundled engine)."""
-        from .render import render_dot
+        from .backend import render_dot
 
         return render_dot(self.to_dot(), fmt, timeout)
 
@@ -153,64 +155,42 @@ class ComputationGraph:
             path.write_bytes(self.render(fmt))
         return str(path)
 
+    def forget_layout(self) -> None:
+        """Drop the cached layout (after a change of how the graph is drawn)."""
+        self._svg = None
+
     def svg(self) -> str | None:
         """The rendered SVG, or None when no Graphviz engine works (cached)."""
         if self._svg is None:
-            self._svg = self._rendered("svg")
+            self._svg = self.rendered("svg")
             if self._svg is not None:
                 self._svg = self._svg.decode("utf-8")
         return self._svg
 
-    def _rendered(self, fmt: str, dot: str | None = None) -> bytes | None:
-        from .render import RenderError, render_dot
+    def rendered(self, fmt: str, dot: str | None = None) -> bytes | None:
+        """The drawing (or ``dot``, a variant of it) rendered as ``fmt``; None when no Graphviz
+        engine works (the one-line reason is kept in ``render_error``)."""
+        from .backend import RenderError, render_dot
 
         try:
             return render_dot(dot or self.to_dot(), fmt)
         except RenderError as err:
-            self._render_error = str(err)
+            self.render_error = str(err)
             return None
 
-    def image_bundle(self, retina: bool = True) -> tuple[dict, dict] | None:
-        """(data, metadata) with the drawing in one image format (``%config
-        JaxCalc.figure_format``): a PNG at twice the resolution by default, which every front
-        end shows, trusted or not; None when no Graphviz engine works."""
-        import base64
-
-        from ..render.figures import figure_format, png_size
-
-        fmt = figure_format()
-        if fmt == "svg":
-            svg = self.svg()
-            return None if svg is None else ({"image/svg+xml": svg}, {})
-        scale = 2 if retina and fmt == "retina" and len(self.nodes) <= RETINA_MAX_NODES else 1
-        dot = self.to_dot()
-        dot = dot.replace("{", f"{{\n  dpi={96 * scale};", 1)
-        raw = self._rendered("jpg" if fmt == "jpeg" else "png", dot)
-        if raw is None:
-            return None
-        mime = "image/jpeg" if fmt == "jpeg" else "image/png"
-        metadata = {}
-        if mime == "image/png" and scale > 1:
-            width, height = png_size(raw)
-            metadata = {mime: {"width": width // scale, "height": height // scale}}
-        return {mime: base64.b64encode(raw).decode("ascii")}, metadata
+    # How a graph shows itself in a notebook, installed by the display layer
+    # (jaxcalc_ext.display.graph_picture), so this layer never imports a front end.
+    picture: ClassVar[Callable[["ComputationGraph"], Any] | None] = None
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from ..render.figures import front_end_shows_images
-
-        if not front_end_shows_images():
+        if ComputationGraph.picture is None:
             return {"text/plain": self.to_text()}
-        bundle = self.image_bundle()
-        if bundle is None:
-            return {"text/plain": f"{self.to_dot()}\n# {self._render_error}"}
-        data, metadata = bundle
-        data["text/plain"] = self.to_text(max_rows=TEXT_MAX_ROWS)
-        return data, metadata
+        return ComputationGraph.picture(self)
 
     def to_text(self, max_rows: int | None = None) -> str:
         """A table of the nodes (with values and adjoints when annotated), for a terminal and
         as the text beside the picture (searchable, and read by screen readers)."""
-        from .format import format_value
+        from ..core.jaxpr_text import format_value
 
         columns = ["node", "operation", "type"] + ["value"] * self.values + ["adjoint"] * self.adjoints
         rows = []

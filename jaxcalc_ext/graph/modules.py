@@ -216,11 +216,60 @@ def named_modules(f: Callable) -> Callable:
 
     @functools.wraps(f)
     def traced(*args):
+        args = tuple(with_named_functions(a) for a in args)
         named_args = [(parameters[i] if i < len(parameters) else f"arg{i}", a) for i, a in enumerate(args)]
         names = module_names(named_args + [("self", f)] + closure_roots(f))
         with module_scopes(names):   # the objects stay alive in names while f runs
             return f(*args)
     return traced
+
+
+# Module classes whose instances hold plain functions as layers (Equinox's
+# ``layers = [eqx.nn.Conv2d(...), jax.nn.relu, jnp.ravel, ...]``).
+FUNCTION_HOLDING_BASES = (("equinox", "Module"),)
+
+
+def with_named_functions(obj: Any) -> Any:
+    """A copy of a module whose functions listed as layers (``layers[2]`` = ``jax.nn.relu``)
+    each run in a named scope ``layers[2]: relu``, as its submodules do; anything else is
+    returned as it is.
+    The copy is what the traced function receives (the arguments are rebuilt from their leaves
+    for every trace), so the user's model is never touched.
+
+    >>> with_named_functions([abs]) == [abs]   # not a module: unchanged
+    True
+    """
+    bases = tuple(getattr(sys.modules.get(m), a, None) for m, a in FUNCTION_HOLDING_BASES)
+    bases = tuple(b for b in bases if isinstance(b, type))
+    if not bases or not isinstance(obj, bases):
+        return obj
+    import jax
+
+    def is_function(x) -> bool:
+        return callable(x) and not isinstance(x, (type, *bases)) and not hasattr(x, "shape")
+
+    leaves, tree = jax.tree_util.tree_flatten_with_path(obj, is_leaf=lambda x: x is not obj and is_function(x))
+    # only the entries of a list of layers: a function in a field of its own (MaxPool2d's
+    # ``operation = lax.max``) is a parameter of the library's code, which may test its identity
+    named = [_named_function(leaf, f"{_path_text(path)}: {getattr(leaf, '__name__', type(leaf).__name__)}")
+             if is_function(leaf) and path and isinstance(path[-1], jax.tree_util.SequenceKey) else leaf
+             for path, leaf in leaves]
+    return jax.tree_util.tree_unflatten(tree, named)
+
+
+def _named_function(fn: Callable, label: str) -> Callable:
+    import functools
+
+    import jax
+
+    if not is_module_label(label):
+        return fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        with jax.named_scope(label):
+            return fn(*args, **kwargs)
+    return call
 
 
 def module_level_names(scopes: list[str]) -> list[str]:

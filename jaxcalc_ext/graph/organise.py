@@ -17,10 +17,12 @@ import re
 from dataclasses import dataclass, field
 
 from .hierarchy import Hierarchy
+from .scopes import shortened
 
 # Kinds of group an input may sit in, beside the operations that read it.
 HOME_KINDS = ("layer", "function", "call", "scope", "module")
 MIN_ITEMS_TO_SPLIT = 8
+MAX_NAMES_IN_A_LABEL = 3    # a line named by more library calls keeps its source text
 PHASE_LABELS = {"forward": "forward sweep", "backward": "backward sweep (transposed)"}
 
 
@@ -31,6 +33,8 @@ class Step:
     backward: bool
     attached: list = field(default_factory=list)   # atoms drawn with the step (its literals)
     loops: list = field(default_factory=list)      # (label, [atom ids]) of loop bodies and branches
+    callee: str | None = None                      # the library function its source line called
+    call_name: str | None = None                   # the folded library call (relu) that made it
 
 
 def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tuple[str, str | None]],
@@ -92,8 +96,11 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
     _move_to_front(h, [a for a, _ in inputs] + list(consts))
     h.dissolve_trivial()
     _name_known_lines(h, labels)
+    _name_lines_by_what_they_call(h, {s.id: s.callee for s in steps if s.callee},
+                                  {s.id: s.call_name for s in steps if s.call_name})
     h.roll_repeats(labels)
     h.split_long(labels)
+    h.number_repeated_labels()
     return h
 
 
@@ -112,6 +119,28 @@ def _name_known_lines(h: Hierarchy, labels: dict[str, str]) -> None:
     for g in h.groups.values():
         if g.kind == "line" and g.label in norm_lines:
             g.label = f"layer norm: {g.label}"
+
+
+def _name_lines_by_what_they_call(h: Hierarchy, callee_of: dict[str, str], call_of: dict[str, str]) -> None:
+    """A source line whose operations all come from library functions is named after them, as
+    the library names them: Optax's ``softmax_cross_entropy_with_integer_labels``, Flax's
+    ``avg_pool``; else after the library calls they make or differentiate (``relu``: the
+    custom_jvp, its mask and its transpose; ``relu, avg_pool`` for ``pool(relu(x))``), rather
+    than the same truncated line twice.
+    Inside a model's module, the module itself (Haiku's ``MLP`` in its scope ``mlp``) is no
+    name for a part of it. A line that calls JAX directly (``jnp.tanh(x @ w)``) keeps its text."""
+    for g in h.groups.values():
+        if g.kind != "line":
+            continue
+        ops = [a for a in h.atoms(g.id) if re.fullmatch(r"n\d+", a)]   # steps, not literals or inputs
+        modules = {part.strip().lower() for a in h.ancestors(g.id) if h.groups[a].kind in ("module", "scope")
+                   for part in h.groups[a].label.split(":")}
+        usable = lambda name: name is not None and name.lower() not in modules   # noqa: E731
+        names = [callee_of.get(a) if usable(callee_of.get(a)) else call_of.get(a) for a in ops]
+        if names and all(names):   # every operation named: "relu", or "relu, avg_pool" for pool(relu(x))
+            distinct = list(dict.fromkeys(names))
+            if len(distinct) <= MAX_NAMES_IN_A_LABEL:
+                g.label = shortened(", ".join(distinct))
 
 
 def _phase_level(phase: str):

@@ -23,12 +23,13 @@ from __future__ import annotations
 import functools
 import linecache
 import os
-import sysconfig
 from dataclasses import dataclass
 
+from ..core.user_code import is_user_file
 from .modules import is_module_label, module_level_names
 
-# Library functions drawn as one named node, keyed by (file suffix, function name).
+# Library functions drawn as one named node, keyed by (file suffix, function name); the
+# flattener folds their calls (and a few more helpers) into one step: FOLD_NAMES.
 ACTIVATION_FILES = ("jax/_src/nn/functions.py", "jax/_src/ops/special.py", "jax/_src/numpy/lax_numpy.py")
 ACTIVATIONS = {
     "gelu": "gelu", "silu": "silu", "swish": "silu", "softmax": "softmax", "log_softmax": "log_softmax",
@@ -38,6 +39,11 @@ ACTIVATIONS = {
     "mish": "mish", "squareplus": "squareplus", "hard_sigmoid": "hard_sigmoid", "hard_silu": "hard_silu",
     "dot_product_attention": "attention", "one_hot": "one_hot", "where": "where", "clip": "clip",
 }
+# Folded with ``fold`` on: every activation (attention keeps its structure), and jax.numpy's
+# helpers; calls whose name starts with "_" (jax.numpy's private helpers) are folded too.
+FOLD_NAMES = (frozenset(ACTIVATIONS) - {"dot_product_attention"}) | {
+    "logaddexp", "standardize", "sign", "maximum", "minimum", "mean", "var",
+    "ravel", "expand_dims", "squeeze", "swapaxes", "moveaxis"}
 SOURCE_LABEL_CHARS = 32
 # Levels read from the named-scope stack: the user's scopes and the modules named by .modules.
 NAMED_KINDS = ("scope", "module")
@@ -54,23 +60,6 @@ class Level:
     line: int = 0
 
 
-@functools.lru_cache(maxsize=1)
-def _library_roots() -> tuple[str, ...]:
-    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    roots.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this package
-    return tuple(sorted(os.path.abspath(r) + os.sep for r in roots))
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_user_file(file_name: str) -> bool:
-    if file_name.startswith("<frozen") or "site-packages" in file_name or "dist-packages" in file_name:
-        return False
-    if file_name.startswith("<"):
-        return True  # <ipython-input-...>, <string>: code the user typed
-    path = os.path.abspath(file_name)
-    return not path.startswith(_library_roots())
-
-
 @functools.lru_cache(maxsize=4096)
 def _activation(file_name: str, function_name: str) -> str | None:
     if any(file_name.endswith(suffix) for suffix in ACTIVATION_FILES):
@@ -84,7 +73,12 @@ def source_text(file_name: str, line: int) -> str:
     text = linecache.getline(file_name, line).strip()
     if "#" in text:
         text = text.split("#")[0].rstrip()
-    return text if len(text) <= SOURCE_LABEL_CHARS else text[:SOURCE_LABEL_CHARS - 1] + "…"
+    return shortened(text)
+
+
+def shortened(label: str) -> str:
+    """A group's label cut to SOURCE_LABEL_CHARS (a notebook's width holds three side by side)."""
+    return label if len(label) <= SOURCE_LABEL_CHARS else label[:SOURCE_LABEL_CHARS - 1] + "…"
 
 
 def _named_scopes(eqn) -> list[str]:
@@ -127,13 +121,52 @@ def equation_scope(eqn) -> list[Level]:
     return equation_source(eqn)[0]
 
 
-def equation_source(eqn) -> tuple[list[Level], tuple]:
-    """The equation's scope (:func:`equation_scope`) and its origin (:func:`_frames_origin`),
-    from one read of the traceback."""
+def equation_source(eqn) -> tuple[list[Level], tuple, str | None]:
+    """The equation's scope (:func:`equation_scope`), its origin (:func:`_frames_origin`) and
+    the library function the user's line called to make it (:func:`_frames_callee`), from one
+    read of the traceback."""
     frames = tuple(_raw_frames(eqn))
     named = [Level(("scope", i, name), name, "module" if is_module_label(name) else "scope")
              for i, name in enumerate(module_level_names(_named_scopes(eqn)))]
-    return named + list(_frames_scope(frames)), _frames_origin(frames)
+    return named + list(_frames_scope(frames)), _frames_origin(frames), _frames_callee(frames)
+
+
+# Library frames that only pass a call on (decorators, Haiku's method interceptors): the
+# function they call names the equation, not they.
+PASS_THROUGH = frozenset({None, "wrapped", "wrapper", "inner", "decorated", "run_interceptors", "wrapped_fn"})
+_JAX_INTERNALS = os.sep + os.path.join("jax", "_src") + os.sep
+_OUR_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _frames_callee(frames: tuple) -> str | None:
+    """The library function the user's innermost line called to make an equation, as that
+    library names it: Flax's ``avg_pool``, Optax's ``softmax_cross_entropy_with_integer_labels``,
+    an activation (``relu``); None when the line calls JAX itself (``jnp.tanh(x @ w)``, whose
+    source line is the better name) or no user frame is known."""
+    last_user = max((i for i, (code, _) in enumerate(frames) if is_user_file(code.co_filename)), default=None)
+    if last_user is None:
+        return None
+    for code, _ in frames[last_user + 1:]:
+        file_name = code.co_filename
+        activation = _activation(file_name, code.co_name)
+        if activation is not None:
+            return activation
+        if _JAX_INTERNALS in file_name or file_name.startswith(_OUR_PACKAGE):
+            continue
+        name = _readable_function_name(getattr(code, "co_qualname", code.co_name))
+        if name not in PASS_THROUGH:
+            return name
+    return None
+
+
+def _readable_function_name(qualname: str) -> str | None:
+    """``MLP.__call__`` -> ``MLP``, ``pool.<locals>.inner`` -> ``inner``, ``<lambda>`` -> None."""
+    parts = [p for p in qualname.split(".") if p != "<locals>"]
+    if parts and parts[-1] == "__call__" and len(parts) > 1:
+        parts = parts[:-1]
+    name = parts[-1] if parts else ""
+    return None if not name or name.startswith("<") else name
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -150,7 +183,7 @@ def _frames_scope(frames: tuple) -> tuple[Level, ...]:
             levels = _with_line(levels, last_user)
             return tuple(levels + [Level(("activation", name, caller), name, "activation",
                                          _frame(code, offset).line_num)])
-        if _is_user_file(file_name):
+        if is_user_file(file_name):
             frame = _frame(code, offset)
             function = frame.function_name.split(".")[-1]
             if function not in ("<module>", "<lambda>", "<listcomp>", "<genexpr>", "<dictcomp>"):
@@ -169,7 +202,7 @@ def _frames_origin(frames: tuple) -> tuple:
     their transposes in a gradient all share it (JAX gives them the forward call's traceback),
     so the explorer can link a forward node to its backward ones.
     """
-    last_user = max((i for i, (code, _) in enumerate(frames) if _is_user_file(code.co_filename)), default=None)
+    last_user = max((i for i, (code, _) in enumerate(frames) if is_user_file(code.co_filename)), default=None)
     if last_user is None:
         return ()
     key = []

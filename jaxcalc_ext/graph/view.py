@@ -137,7 +137,7 @@ class FullGraph:
         inside = h.atoms(gid)
         members = set(inside)
         ops = [a for a in inside if self.atoms[a].kind == "op"]
-        readers = self._readers()
+        readers = self.readers()
         leaving = {a for a in inside if any(b not in members for b in readers.get(a, ()))}
         # what the group hands on in its own sweep (a layer's activations), not a residual the
         # other sweep reads (a layer norm's scalar 1/sqrt(var)); else whatever leaves it last
@@ -161,7 +161,7 @@ class FullGraph:
         node.flops = sum(self.atoms[a].flops for a in ops)
         return node
 
-    def _readers(self) -> dict[str, list[str]]:
+    def readers(self) -> dict[str, list[str]]:
         """atom -> the atoms that read it (built once: every collapsed group node asks)."""
         if self._reader_map is None:
             readers: dict[str, list[str]] = {}

@@ -1,6 +1,6 @@
 """IPython magics: thin shells that parse a line, call the core, and return a result object.
 
-Every user mistake (a :class:`~jaxcalc_ext.errors.JaxCalcError`) becomes a one-line
+Every user mistake (a :class:`~jaxcalc_ext.core.errors.JaxCalcError`) becomes a one-line
 ``UsageError``; the computation runs in float64 inside a scoped switch, so the
 user's ``jax.config`` is never changed.
 """
@@ -14,7 +14,7 @@ def register(ipython) -> None:
     JAX and matplotlib in the background while the user types."""
     if getattr(ipython, _REGISTERED, None) is not None:
         return
-    from .. import warmup
+    from ..hooks import warmup
 
     warmup.start()
     from .graddag import GraddagMagic

@@ -6,7 +6,7 @@ collector callback, "Exception ignored in: _xla_gc_callback"). So the computatio
 a worker thread of its own while the main thread waits in short, interruptible sleeps. On
 Ctrl-C / the kernel's interrupt the main thread returns at once with ``KeyboardInterrupt``;
 the job is cancelled, stops at its next checkpoint if it has one (between chunks of work, see
-:mod:`jaxcalc_ext.progress`), and is otherwise *abandoned*: left to finish in the background,
+:mod:`jaxcalc_ext.core.progress`), and is otherwise *abandoned*: left to finish in the background,
 its result dropped. The next request starts at once in a new thread instead of queueing
 behind it (a user function sleeping, an XLA compile or a graph build cannot be stopped from
 outside); only when :data:`MAX_ABANDONED` of them are still running does a new request wait,
@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..progress import Cancelled, Job
+from ..core.progress import Cancelled, Job
 
 PROGRESS_AFTER_S = 1.0
 MAX_ABANDONED = 4          # interrupted requests still running before a new one waits for them

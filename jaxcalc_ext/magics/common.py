@@ -12,7 +12,7 @@ import functools
 
 from IPython.core.error import UsageError
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 
 
 def option_names(magic) -> set[str]:
@@ -21,19 +21,39 @@ def option_names(magic) -> set[str]:
     return {name for action in magic.parser._actions for name in action.option_strings} | {"-h", "--help"}
 
 
+# The library's option names as the magics' flags, with their values written as typed.
+_FLAGS: dict[str, tuple[str, str]] = {   # option -> (flag, separator between a sequence's items)
+    "points": ("--points", " "), "orders": ("--order", ","), "x0": ("--at", ","), "span": ("--range", " "),
+    "max_nodes": ("--max-nodes", " "), "depth": ("--depth", " "), "order": ("--order", ","),
+}
+
+
+def flag_spelling(name: str, value) -> str:
+    """How a magic names a library option in a message: ``--points 64``, ``--order 1,5,10``.
+
+    >>> flag_spelling("orders", (1, 5, 10)), flag_spelling("points", None)
+    ('--order 1,5,10', '--points')
+    """
+    flag, separator = _FLAGS.get(name, (f"--{name.replace('_', '-')}", " "))
+    if value is None:
+        return flag
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    return f"{flag} {separator.join(f'{v:g}' if isinstance(v, float) else str(v) for v in items)}"
+
+
 def user_errors_as_usage_errors(method):
     """Turn our JaxCalcError, and an error raised in the user's own code, into a one-line
     UsageError; leave our own bugs alone; restore jax.config."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        from ..precision import config_restored
+        from ..core.precision import config_restored
         from .user_errors import describe_user_error
 
         try:
             with config_restored(), warnings_as_lines():  # the user's code may flip jax.config: it is put back
                 return method(self, *args, **kwargs)
         except JaxCalcError as err:
-            raise UsageError(" ".join(str(err).split("\n")[0].split())) from None
+            raise UsageError(" ".join(err.spelled(flag_spelling).split("\n")[0].split())) from None
         except Exception as err:
             described = describe_user_error(err, line=args[0] if args else "", magic=method.__name__)
             if described is None:
@@ -49,7 +69,7 @@ def warnings_as_lines():
     user's function where we handle non-finite values are not shown at all."""
     import warnings
 
-    from ..errors import JaxCalcWarning
+    from ..core.errors import JaxCalcWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", JaxCalcWarning)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, kwds, magic_arguments
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 from .background import run_interruptibly
 from .common import float32_honoured, help_requested, option_names, readable_help, user_errors_as_usage_errors
 from .parsing import parse_options, split_line
@@ -54,8 +54,9 @@ class GraddagMagic(Magics):
         .to_dot(), .save(path)); with --explore a widget. Without a working Graphviz engine it
         shows the DOT text and a one-line hint.
         """
+        from ..display import graph_picture  # noqa: F401  (a graph shows itself as a picture)
         from ..graph.build import computation_graph
-        from ..precision import float64_scope
+        from ..core.precision import float64_scope
         from .resolve import evaluate, resolve_call
 
         options = option_names(self.graddag)   # its one spec: the decorators above
@@ -87,7 +88,7 @@ class GraddagMagic(Magics):
                 max_nodes=args.max_nodes or None, rankdir=args.rankdir, title=resolved.label,
                 nan=args.nan), shell=self.shell, label="%graddag")
         if args.save is not None:
-            from ..graph.render import RenderError
+            from ..graph.backend import RenderError
 
             import os
 
@@ -100,7 +101,7 @@ class GraddagMagic(Magics):
             except OSError as err:
                 raise JaxCalcError(f"cannot write {args.save}: {err.strerror}") from None
         if args.explore:
-            from ..graph.explorer import GraphExplorer
+            from ..display.graph_widget import GraphExplorer
 
             return GraphExplorer(graph)
         return graph

@@ -4,7 +4,7 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, kwds, magic_arguments
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 from .background import run_interruptibly
 from .common import help_requested, option_names, readable_help, user_errors_as_usage_errors
 from .parsing import parse_options, split_line
@@ -35,8 +35,8 @@ class JaxprMagic(Magics):
         Returns a JaxprResult (.jaxpr, .views[i].table, .views[i].stats); it shows the
         highlighted jaxpr, a table of equations and a primitive histogram.
         """
-        from ..jaxpr_view import describe_jaxpr
-        from ..precision import float64_scope
+        from ..listing.describe import describe_jaxpr
+        from ..core.precision import float64_scope
         from .resolve import resolve_call
 
         options = option_names(self.jaxpr)   # its one spec: the decorators above

@@ -11,7 +11,7 @@ import difflib
 import re
 import shlex
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 
 _FIRST_OPTION = re.compile(r"(?:^|\s)(--?[A-Za-z][\w-]*)")
 # A long option written where the function and its arguments are: "--grda", "--float23".

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 
 # Names that can be free variables of an expression: a single letter of any alphabet (x, y, t,
 # θ), with digits (w1, x_2), or a Greek letter's name (theta).
@@ -157,7 +157,8 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
 
     def function(*values):
         if len(values) != len(free):
-            raise TypeError(f"expected {len(free)} arguments ({', '.join(free)})")
+            raise JaxCalcError(f"'{text}' takes {len(free)} argument{'s' * (len(free) != 1)} "
+                               f"({', '.join(free)}), got {len(values)}")
         return eval(code, {**scope, **dict(zip(free, values))})
 
     function.__name__ = "expression"

@@ -3,7 +3,7 @@ the image format of figures and graphs.
 
 >>> from traitlets.config import Config
 >>> settings = JaxCalc(config=Config({"JaxCalc": {"time_limit": 30.0}}))
->>> from jaxcalc_ext.budget import LIMITS
+>>> from jaxcalc_ext.core.budget import LIMITS
 >>> LIMITS.seconds
 30.0
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from traitlets import CaselessStrEnum, Float, observe
 from traitlets.config import Configurable
 
-from .. import budget
+from ..core import budget
 
 
 class JaxCalc(Configurable):
@@ -36,7 +36,7 @@ class JaxCalc(Configurable):
 
     @observe("figure_format")
     def _format_changed(self, change) -> None:
-        from ..render import figures
+        from ..display import figures
 
         figures.chosen_format = change["new"].lower()
 

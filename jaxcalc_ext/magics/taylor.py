@@ -4,7 +4,7 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, kwds, magic_arguments
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 from .background import run_interruptibly
 from .common import (float32_honoured, help_requested, option_names, parse_orders, point, ranges,
                      readable_help, user_errors_as_usage_errors, variable_names)
@@ -63,9 +63,9 @@ class TaylorMagic(Magics):
             r = %taylor jnp.tanh --at 0.5 --order 7
             %taylor x**2 + 2*x*y + y**3 --at 1,2 --laplacian
         """
-        from ..precision import float64_scope
-        from ..results import TaylorResult
-        from ..taylor.engine import check_order
+        from ..core.precision import float64_scope
+        from ..display.results import TaylorResult
+        from ..taylor.engine.coefficients import check_order
         from ..taylor.study import taylor_study
         from .resolve import evaluate, resolve_cell, resolve_function
 
@@ -98,7 +98,7 @@ class TaylorMagic(Magics):
             check_order(n)
         with float64_scope(not args.float32), float32_honoured(args.float32):
             if args.laplacian:
-                from ..results import OperatorsResult
+                from ..display.results import OperatorsResult
                 from ..taylor.operators import derivative_operators
 
                 ops = run_interruptibly(lambda: derivative_operators(
@@ -109,7 +109,7 @@ class TaylorMagic(Magics):
             if args.range:
                 span = ranges(args.range, coordinates, ns, evaluate)
             if args.live:
-                from ..live import live_view
+                from ..display.live_view import live_view
 
                 return run_interruptibly(lambda: live_view(
                     resolved.function, at, orders[-1], label=resolved.label, span=span, points=args.points,

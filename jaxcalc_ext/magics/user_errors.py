@@ -15,27 +15,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sysconfig
 import traceback
 
-_LIBRARY_DIRS = tuple({os.path.realpath(p) for p in (
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-    sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"],
-)})
-
-
-def _is_user_frame(filename: str) -> bool:
-    if filename.startswith("<frozen") or filename.startswith("<__array_function__"):
-        return False
-    if filename.startswith("<"):          # <cell>, <expression>, <ipython-input-...>, <string>
-        return True
-    path = os.path.realpath(filename)
-    return not any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
-
+from ..core.user_code import is_user_file
 
 def _user_frame(err: BaseException):
     """The innermost frame of the user's code in the traceback, or None."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if _is_user_frame(f.filename)]
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if is_user_file(f.filename)]
     return frames[-1] if frames else None
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,12 @@ def convergence_order(f: Callable, x0: Any, order: int, *, direction: Any = None
     import jax
     import jax.numpy as jnp
 
-    from .engine import _as_point, check_order, coefficients_of_traced, require_concrete
-    from .traced import trace_function
+    from .engine.coefficients import as_point, check_order, coefficients_of_traced, require_concrete
+    from ..core.tracing import trace_function
 
     require_concrete(x0, "convergence_order")
     order = check_order(order)
-    x0, direction = _as_point(x0, direction)
+    x0, direction = as_point(x0, direction)
     scales = np.logspace(-1, -5, 5) if scales is None else np.asarray(scales, float)
     if scales.ndim != 1 or scales.size < 2 or np.any(scales <= 0):
         raise JaxCalcError("scales must be at least two positive numbers")

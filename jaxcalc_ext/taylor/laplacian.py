@@ -27,13 +27,13 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..errors import JaxCalcError, JaxCalcWarning, UnsupportedPrimitiveError
-from ..ready import wait_briefly
-from . import rules as R
-from ..budget import Cost, check
-from .cost import COMPILE_SECONDS_FIXED, COMPILE_SECONDS_PER_EQUATION, SERIES_OPS_PER_SECOND, program_profile
-from .traced import ProgramCache, TracedFunction, trace_function
-from .series import Series
+from ..core.errors import JaxCalcError, JaxCalcWarning, UnsupportedPrimitiveError
+from ..core.ready import wait_briefly
+from .engine import rules as R
+from ..core.budget import Cost, check
+from .engine.cost import COMPILE_SECONDS_FIXED, COMPILE_SECONDS_PER_EQUATION, SERIES_OPS_PER_SECOND, program_profile
+from ..core.tracing import ProgramCache, TracedFunction, trace_function
+from .engine.series import Series
 
 # Only rules that are right for any stack of rows are shared with Taylor mode; every other
 # primitive has its own collapsed rule below, or none (then method="auto" uses the Hessian).
@@ -210,7 +210,7 @@ COLLAPSED_RULES["clamp"] = _collapsed_clamp
 
 
 def _collapsed_laplacian(traced: TracedFunction, consts, x: jax.Array) -> jax.Array:
-    from .interpreter import propagate
+    from .engine.interpreter import propagate
 
     n = x.size
     directions = jnp.eye(n, dtype=x.dtype).reshape((n,) + x.shape)
@@ -259,7 +259,7 @@ def laplacian_cost(traced: TracedFunction, n: int, batch: int, method: str) -> C
 
 def _has_complex_values(jaxpr) -> bool:
     """Collapsed rules are written for real series; JAX's own Hessian handles complex steps."""
-    from ..jaxpr_tools import iter_equations
+    from ..core.jaxpr import iter_equations
 
     return any(jnp.issubdtype(v.aval.dtype, jnp.complexfloating)
                for eqn in iter_equations(jaxpr) for v in eqn.outvars if hasattr(v.aval, "dtype"))
@@ -314,7 +314,7 @@ def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 6
     >>> hessian_trace_estimate(lambda x: jnp.sum(x ** 2), jnp.ones((3, 4)), jax.random.key(0), 8).tolist()
     [8.0, 8.0, 8.0]
     """
-    from .engine import _taylor_mode
+    from .engine.coefficients import taylor_mode
 
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise JaxCalcError(f"samples must be a whole number >= 1, got {samples!r}")
@@ -329,6 +329,6 @@ def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 6
     g = traced.as_function(traced.consts)   # the traced program: the user's Python ran once
 
     def at(point, directions):
-        return 2 * jnp.mean(jax.vmap(lambda d: _taylor_mode(g, 2, point, d)[2])(directions))
+        return 2 * jnp.mean(jax.vmap(lambda d: taylor_mode(g, 2, point, d)[2])(directions))
 
     return at(x, v) if x.ndim == 1 else jax.vmap(at, in_axes=(0, 1))(x, v)

@@ -22,8 +22,8 @@ from typing import Callable
 import jax
 import numpy as np
 
-from ..errors import JaxCalcError
-from ..ready import wait_briefly
+from ..core.errors import JaxCalcError
+from ..core.ready import wait_briefly
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,17 +65,17 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", 
 
     Returns ``(exponents, coefficients)`` with exponents as tuples and coefficients
     an array of shape ``(number_of_monomials, *output_shape)``. The memory and time of the
-    request are checked against :mod:`jaxcalc_ext.budget` before anything is compiled.
+    request are checked against :mod:`jaxcalc_ext.core.budget` before anything is compiled.
     With ``two_sided``, the lattice passes are repeated along the opposite directions and a
     jump, a kink or coefficients lost to rounding are refused (:mod:`.sides`); a third array
     is then returned, each coefficient's rounding error as the two sides measure it (None for
     order 0).
     """
-    from .engine import check_order
-    from .sides import check_sides, recovering_lost_orders
+    from .engine.coefficients import check_order
+    from .engine.sides import check_sides, recovering_lost_orders
 
     order = check_order(order)
-    x0 = _vector_point(x0)
+    x0 = vector_point(x0)
     n = x0.shape[0]
     traced = traced or _traced(f, x0)   # given: f already traced at x0 (one request, one trace)
     check_multivariate_cost(traced, n, order)
@@ -112,8 +112,8 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", 
 
 def check_multivariate_cost(traced, n: int, order: int, degrees: range | None = None) -> None:
     """Refuse, before compiling, an order whose lattice passes or interpolation do not fit."""
-    from ..budget import check, largest_fitting
-    from .cost import multivariate_cost
+    from ..core.budget import check, largest_fitting
+    from .engine.cost import multivariate_cost
 
     def cost(k):
         return multivariate_cost(traced.jaxpr, n, k, chunk_bytes())
@@ -131,13 +131,13 @@ QUICK_TIER_MAX_ELEMENTS = 200_000   # directions x (K+1)^2 per call
 def chunk_bytes() -> float:
     """Memory for one chunk of directions: lattice passes run chunk by chunk, so their peak
     memory stays bounded whatever the number of directions."""
-    from ..budget import LIMITS
+    from ..core.budget import LIMITS
 
     return min(LIMITS.memory_bytes / 4, 256e6)
 
 
 def _traced(f, x0):
-    from .traced import trace_function
+    from ..core.tracing import trace_function
 
     return trace_function(f, x0)
 
@@ -182,11 +182,11 @@ def _degree_two(n: int, along: np.ndarray) -> np.ndarray:
     return out
 
 
-def _vector_point(x0):
+def vector_point(x0):
     """x0 as a float vector (NumPy when concrete, so no device work before the one compile)."""
-    from .engine import _as_point
+    from .engine.coefficients import as_point
 
-    x0, _ = _as_point(x0, np.ones(np.shape(x0)))
+    x0, _ = as_point(x0, np.ones(np.shape(x0)))
     if x0.ndim != 1:
         raise JaxCalcError(f"a multivariate point must be a vector, got shape {x0.shape}")
     return x0
@@ -196,9 +196,9 @@ def _batched_coefficients(traced, f, x0, order, directions, method):
     """Univariate coefficients along many directions: vmapped Taylor passes over chunks of
     directions (one compile: every chunk has the same shape), reporting progress between
     chunks so a long request can be followed and interrupted."""
-    from ..progress import step
-    from .cost import direction_bytes
-    from .engine import coefficients_of_traced, compiled_program
+    from ..core.progress import step
+    from .engine.cost import direction_bytes
+    from .engine.coefficients import coefficients_of_traced, compiled_program
 
     if method not in ("auto", "taylor"):
         return np.stack([coefficients_of_traced(traced, x0, order, d, method) for d in directions])
@@ -224,10 +224,10 @@ def _batched_coefficients(traced, f, x0, order, directions, method):
 
 def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):
     """Monomial coefficients of total degree exactly k: one Taylor pass on the degree-k lattice."""
-    from .engine import check_order
+    from .engine.coefficients import check_order
 
     k = check_order(k)
-    x0 = _vector_point(x0)
+    x0 = vector_point(x0)
     n = x0.shape[0]
     traced = _traced(f, x0)
     _check_homogeneous_cost(traced, n, k)
@@ -238,8 +238,8 @@ def homogeneous_coefficients(f: Callable, x0, k: int, *, method: str = "auto"):
 
 
 def _check_homogeneous_cost(traced, n: int, k: int) -> None:
-    from ..budget import Cost, check
-    from .cost import direction_bytes, interpolation_cost, taylor_pass_cost
+    from ..core.budget import Cost, check
+    from .engine.cost import direction_bytes, interpolation_cost, taylor_pass_cost
 
     count = len(exponents_of_degree(n, k)) if n < 64 or k < 4 else math.comb(n + k - 1, k)
     per = max(direction_bytes(traced.jaxpr, k), 1.0)
@@ -261,7 +261,7 @@ def derivative_tensor(f: Callable, x0, k: int, *, method: str = "auto") -> np.nd
     >>> derivative_tensor(lambda v: v[0] ** 2 * v[1], jnp.array([1.0, 2.0]), 2).tolist()
     [[4.0, 2.0], [2.0, 0.0]]
     """
-    from .engine import require_concrete
+    from .engine.coefficients import require_concrete
 
     require_concrete(x0, "derivative_tensor")
     exps, coeffs = homogeneous_coefficients(f, x0, k, method=method)

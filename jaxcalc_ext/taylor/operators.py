@@ -16,8 +16,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import JaxCalcError
-from . import format as fmt
+from ..core.errors import JaxCalcError
+from . import latex as fmt
 
 
 @dataclass(frozen=True)
@@ -58,18 +58,18 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
     (``jax.hessian``), which costs about n gradient evaluations: the cheapest way to a dense
     Hessian. The Laplacian is computed independently, by collapsed Taylor mode (``method``
     "jet" or "nested" take it from the Hessian's trace instead). Memory and time are checked
-    against :mod:`jaxcalc_ext.budget` first.
+    against :mod:`jaxcalc_ext.core.budget` first.
     """
     import jax
 
-    from ..budget import check
-    from .engine import require_concrete
+    from ..core.budget import check
+    from .engine.coefficients import require_concrete
     from .laplacian import laplacian, laplacian_cost
 
     require_concrete(x0, "derivative_operators")
-    from .multivariate import _vector_point
+    from .multivariate import vector_point
     from .polynomial import as_vector_function, coordinates, default_variables
-    from .traced import trace_function
+    from ..core.tracing import trace_function
 
     x0 = coordinates(x0)
     g, point, adapted = as_vector_function(f, x0)
@@ -77,7 +77,7 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
         raise JaxCalcError(f"the point must be a number or a vector, got shape {np.shape(point)}")
     if np.ndim(x0) == 0:
         g = lambda v, f=f: f(v[0])  # noqa: E731  a function of one variable, seen as R^1 -> R
-    point = _vector_point(np.atleast_1d(np.asarray(point, dtype=float)))
+    point = vector_point(np.atleast_1d(np.asarray(point, dtype=float)))
     traced = trace_function(g, point)
     if len(traced.out_shapes) != 1 or traced.out_shapes[0].shape != ():
         shape = traced.out_shapes[0].shape if len(traced.out_shapes) == 1 else "a pytree"
@@ -106,7 +106,7 @@ def _derivatives_program(traced):
     """``(consts, v) -> (f(v), grad f(v), hessian f(v))``, compiled once per traced program."""
     import jax
 
-    from .traced import ProgramCache
+    from ..core.tracing import ProgramCache
 
     global _PROGRAMS
     if _PROGRAMS is None:

@@ -18,8 +18,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import JaxCalcError
-from . import format as fmt
+from ..core.errors import JaxCalcError
+from . import latex as fmt
 
 
 MAX_EXPANDED_TERMS = 300
@@ -228,7 +228,8 @@ def as_vector_function(f: Callable, x0) -> tuple[Callable, np.ndarray, bool]:
         return (lambda v: f(*[v[i] for i in range(nargs)])), point, True
     if nargs is not None and nargs > 1:
         raise JaxCalcError(f"the function takes {nargs} arguments but the point has "
-                           f"{point.size if point.ndim else 1} coordinate(s): give {nargs}, e.g. --at 1,2")
+                           f"{point.size if point.ndim else 1} coordinate(s): give {nargs}, e.g. {{x0}}",
+                           options={"x0": tuple(range(1, nargs + 1))})
     return f, point, False
 
 
@@ -260,12 +261,12 @@ def expansion_request(f: Callable, x0: Any) -> ExpansionRequest:
     >>> expansion_request(lambda x, y: x * y, (1.0, 2.0)).univariate
     False
     """
-    from .engine import _as_point
-    from .multivariate import _vector_point
-    from .traced import trace_function
+    from .engine.coefficients import as_point
+    from .multivariate import vector_point
+    from ..core.tracing import trace_function
 
     g, point, adapted = as_vector_function(f, coordinates(x0))
-    point = _as_point(point, None)[0] if np.ndim(point) == 0 else _vector_point(point)
+    point = as_point(point, None)[0] if np.ndim(point) == 0 else vector_point(point)
     return ExpansionRequest(g, point, adapted, trace_function(g, point))
 
 
@@ -281,9 +282,9 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     >>> taylor_polynomial(jnp.exp, 0.0, 3).to_latex()
     '1 + x + 0.5 x^{2} + 0.166667 x^{3}'
     """
-    from .engine import check_order, coefficients_of_traced, require_concrete
+    from .engine.coefficients import check_order, coefficients_of_traced, require_concrete
     from .multivariate import monomial_coefficients
-    from .sides import check_sides, recovering_lost_orders
+    from .engine.sides import check_sides, recovering_lost_orders
 
     require_concrete(x0, "taylor_polynomial")
     order = check_order(order)
@@ -401,7 +402,7 @@ def pole_distance(coeffs, x0: float) -> float | None:
 def _warn_near_pole(coeffs, x0: float) -> None:
     import warnings
 
-    from ..errors import JaxCalcWarning
+    from ..core.errors import JaxCalcWarning
 
     distance = pole_distance(coeffs, x0)
     if distance is not None:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import JaxCalcError
+from ..core.errors import JaxCalcError
 from .polynomial import TaylorPolynomial, as_vector_function, expansion_request, taylor_polynomial
 
 
@@ -76,8 +76,8 @@ def number_of_variables(f: Callable, x0: Any) -> int:
 def _check_grid_cost(request, n_vars: int, points: int, curves: int) -> None:
     """Sampling f and the polynomials on points**n_vars grid points: memory of every
     intermediate value of f at every point, plus one array per curve."""
-    from ..budget import Cost, check, largest_fitting
-    from .cost import program_profile
+    from ..core.budget import Cost, check, largest_fitting
+    from .engine.cost import program_profile
 
     elements = max(program_profile(request.traced.jaxpr).linear_elements, 1)
 
@@ -86,7 +86,7 @@ def _check_grid_cost(request, n_vars: int, points: int, curves: int) -> None:
         return Cost(8.0 * grid * (elements + curves + n_vars + 2), grid * elements / 2e8,
                     f"{p} points per axis in {n_vars} variables")
 
-    check(cost(points), lambda: f"--points {largest_fitting(cost, 2, points) or 2} fits")
+    check(cost(points), lambda: {"points": largest_fitting(cost, 2, points) or 2})
 
 
 def _horner(coefficients: np.ndarray, delta: np.ndarray) -> np.ndarray:
@@ -102,7 +102,7 @@ def _degree_sums(polynomial: TaylorPolynomial, delta: np.ndarray) -> np.ndarray:
     """``S_k = sum_{|a| = k} c_a delta^a`` on a grid of offsets (..., n), for k = 0..order, in
     NumPy: every truncation T_n is then a partial sum, at one pass over the monomials (a jitted
     evaluator would compile one program per polynomial, slow for thousands of monomials)."""
-    from ..progress import step
+    from ..core.progress import step
 
     order = polynomial.order
     with np.errstate(over="ignore", invalid="ignore"):
@@ -137,14 +137,14 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
         raise JaxCalcError("give at least one order")
     if len(orders) > MAX_CURVES:
         raise JaxCalcError(f"{len(orders)} orders cannot be told apart in one figure: give at most "
-                           f"{MAX_CURVES} (e.g. --order {','.join(str(n) for n in _spread(orders))})")
+                           f"{MAX_CURVES} (e.g. {{orders}})", options={"orders": tuple(_spread(orders))})
     n_vars = number_of_variables(f, x0)   # before anything runs: a plot of 4 variables is refused
     if n_vars > 2:
         raise JaxCalcError(f"cannot draw a function of {n_vars} variables: use taylor_polynomial() "
                            "for its polynomial, or fix all but two variables")
     if points is not None and not 2 <= points <= MAX_POINTS[n_vars]:
-        raise JaxCalcError(f"--points must be between 2 and {MAX_POINTS[n_vars]} for {n_vars} "
-                           f"variable{'s' if n_vars > 1 else ''}, got {points}")
+        raise JaxCalcError(f"{{points}} must be between 2 and {MAX_POINTS[n_vars]} for {n_vars} "
+                           f"variable{'s' if n_vars > 1 else ''}, got {points}", options={"points": None})
     points = points or (400 if n_vars == 1 else 80)
     request = expansion_request(f, x0)   # f adapted and traced once, for every step below
     _check_grid_cost(request, n_vars, points, len(orders))
@@ -159,7 +159,7 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     for c, (lo, hi) in zip(center, span):
         if defaulted and not hi > lo and np.isfinite(c):
             raise JaxCalcError(f"x0 = {c:g} is too large to plot around: in float64, x0 - 3 and x0 + 3 are "
-                               "the same number; give --range A B, or a smaller x0")
+                               "the same number; give a range ({span}), or a smaller x0", options={"span": None})
     if len(span) == 1 and n_vars == 2:
         span = span * 2
     check_span(span)
@@ -186,7 +186,7 @@ def _drawable_span(span) -> tuple[list, tuple[str, ...]]:
 def check_span(span) -> None:
     for lo, hi in span:
         if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-            raise JaxCalcError(f"the range [{lo}, {hi}] is empty: give --range A B with A < B")
+            raise JaxCalcError(f"the range [{lo}, {hi}] is empty: give a range from A to B with A < B")
 
 
 def sample_function(f: Callable, center: np.ndarray, span, points: int, dtype,

@@ -1,0 +1,127 @@
+"""The live Taylor view as a Jupyter widget (anywidget): sliders and a draggable centre.
+
+Why anywidget: one small, well-kept dependency (on ipywidgets' widget manager, which
+JupyterLab, Notebook 7 and VS Code already ship) that runs a plain ES module with no build
+step; our JavaScript lives in this package (``static/taylor_widget.js``) and travels to the
+browser through the kernel, so the view works offline, with no CDN.
+
+Each move of a control sends one request; the kernel answers with f and T_n sampled on the
+grid (binary buffers) and the front end draws them on a canvas. A request is sent only when
+the previous one has been answered, and only the latest waiting one is kept, so a fast drag
+never builds a queue. The output also carries a PNG of the current view, refreshed when the
+controls rest, so GitHub, nbviewer and nbconvert show the last state.
+"""
+from __future__ import annotations
+
+import base64
+import time
+
+import anywidget
+import numpy as np
+import traitlets
+
+from ..core.errors import JaxCalcError
+from ..taylor.live_model import LiveTaylor
+from .javascript import widget_module
+from .static_fallback import StaticFallback
+
+
+
+class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
+    """``%taylor FUNC --at X0 --live``: Taylor polynomials that follow the hand.
+
+    ``explorer.live`` is the :class:`~jaxcalc_ext.taylor.live_model.LiveTaylor` underneath;
+    ``explorer.kernel_ms`` lists how long the kernel took for each update.
+    """
+
+    _esm = widget_module("taylor_widget.js")
+    center = traitlets.List(traitlets.Float()).tag(sync=True)
+    order = traitlets.Int(0).tag(sync=True)
+    max_order = traitlets.Int(20).tag(sync=True)
+    span = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
+    variables = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, live: LiveTaylor, label: str, static_png: bytes | None = None, x64: bool = True) -> None:
+        super().__init__(center=list(live.center), order=live.order, max_order=live.max_order,
+                         span=[list(s) for s in live.span], variables=list(live.variables), label=label)
+        self.live, self.x64 = live, x64
+        self.kernel_ms: list[float] = []
+        self._static_png = static_png
+        self._display_id: str | None = None
+        self.on_msg(self._on_message)
+
+    # -- kernel side of a request ---------------------------------------------------------
+    def _on_message(self, _widget, content: dict, buffers) -> None:
+        kind = content.get("type")
+        if kind == "frame":
+            self._answer(content)
+        elif kind == "snapshot":
+            self._store_snapshot(content.get("png", ""), content.get("ratio", 1))
+
+    def _answer(self, request: dict) -> None:
+        from ..core.precision import config_restored, float64_scope
+
+        start = time.perf_counter()
+        try:
+            with config_restored(), float64_scope(self.x64):
+                frame = self.live.frame(center=request.get("center"), order=request.get("order"),
+                                        span=request.get("span"))
+        except Exception as err:  # always answer: an unanswered request would freeze the view
+            text = str(err) if isinstance(err, JaxCalcError) else f"f raised {type(err).__name__}: {err}"
+            text = text.strip().splitlines()[0][:300] if text.strip() else type(err).__name__
+            self.send({"type": "frame", "seq": request.get("seq"), "message": text, "has_polynomial": False,
+                       "center": request.get("center"), "order": request.get("order"), "span": request.get("span"),
+                       "max_error": None, "value": None, "kernel_ms": 0.0, "dtype": "", "radius": None},
+                      [np.zeros(0).tobytes()] * 2)
+            return
+        reply, buffers = frame_message(frame)
+        reply["seq"] = request.get("seq")
+        reply["kernel_ms"] = (time.perf_counter() - start) * 1e3
+        self.kernel_ms.append(reply["kernel_ms"])
+        self.send(reply, buffers)
+
+    def _store_snapshot(self, data_url: str, ratio: float = 1) -> None:
+        prefix = "data:image/png;base64,"
+        if not data_url.startswith(prefix) or self._display_id is None:
+            return
+        self._static_png = base64.b64decode(data_url[len(prefix):])
+        # the canvas has devicePixelRatio pixels per CSS pixel: shown at its CSS size
+        self._fallback_scale = max(1, int(round(float(ratio)))) if isinstance(ratio, (int, float)) else 1
+        self._refresh_static()
+
+    # -- display ----------------------------------------------------------------------------
+    _fallback_scale = 2   # live_view renders the static picture as a retina PNG
+
+    def _fallback_png(self) -> bytes | None:
+        return self._static_png
+
+    def _fallback_text(self) -> str:
+        return (f"<live Taylor view of {self.label}: T_{self.order} at {self.center}; "
+                "move its controls in JupyterLab, Notebook 7 or VS Code>")
+
+
+def frame_message(frame) -> tuple[dict, list[bytes]]:
+    """A :class:`LiveFrame` as a JSON-able message plus binary buffers (float64): the grid's
+    x axis, f, and T_n; for two variables f, T_n and log10 |f - T_n| on the square grid."""
+    has_polynomial = frame.approximation is not None
+    radius = frame.radius
+    message = {
+        "type": "frame", "center": list(frame.center), "order": frame.order,
+        "span": [[float(a[0]), float(a[-1])] for a in frame.grid],
+        "message": frame.message, "has_polynomial": has_polynomial,
+        "max_error": frame.max_error, "dtype": str(frame.values.dtype),
+        "value": float(frame.polynomial.monomial_coefficients[0]) if has_polynomial and len(frame.center) == 1 else None,
+        "radius": None if radius is None or not np.isfinite(radius.radius) else radius.radius,
+        "entire": bool(radius.entire) if radius is not None else False,
+        "radius_text": radius.describe() if radius is not None else "",
+        "formula": (f"T_{frame.order} = " + frame.polynomial.to_text(max_terms=12)) if has_polynomial else "",
+    }
+    as_bytes = lambda a: np.ascontiguousarray(a, dtype=np.float64).tobytes()
+    buffers = [as_bytes(frame.grid[0]), as_bytes(frame.values)]
+    if has_polynomial:
+        buffers.append(as_bytes(frame.approximation))
+        if len(frame.center) == 2:
+            with np.errstate(divide="ignore"):
+                buffers.append(as_bytes(np.log10(np.maximum(frame.error, 1e-17))))
+    return message, buffers

@@ -1,0 +1,236 @@
+"""Flat steps, values and adjoints -> every atom, edge and group of the graph (a FullGraph):
+identity steps and dead code dropped, inputs named by their parameters' pytree paths, outputs
+by theirs, loop bodies drawn as structure, and the steps organised into groups."""
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+from ..core.jaxpr import call_name
+from ..core.jaxpr_text import format_aval, format_literal, operation_label
+from .flatten import Flattener, LiteralOperand, is_identity, name_by_call
+from .model import Node
+from .nan_origin import find_nan_origin
+from .organise import Step as OrganisedStep
+from .organise import organise
+from .sweeps import Sweeps, forward_values, output_cotangents, reverse_adjoints
+from .view import FullGraph
+
+def argument_names(f: Callable, args: tuple) -> list[str]:
+    """One name per flattened argument leaf: the parameter name plus the pytree path."""
+    import jax
+
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for i, arg in enumerate(args):
+        if i < len(params) and params[i].kind is not inspect.Parameter.VAR_POSITIONAL:
+            base = params[i].name
+        else:
+            star = next((p.name for p in params if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+            base = f"{star}[{i - params.index(next(p for p in params if p.name == star))}]" if star else f"arg{i}"
+        leaves = jax.tree_util.tree_flatten_with_path(arg)[0]
+        for path, _ in leaves:
+            names.append(base + jax.tree_util.keystr(path))
+    return names
+
+
+
+def scalar_output(out_shape) -> bool:
+    import jax
+
+    leaves = jax.tree_util.tree_leaves(out_shape)
+    return len(leaves) == 1 and getattr(leaves[0], "size", 0) == 1
+
+
+
+def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotangent, fold=True,
+                     show_identity=False, keep_dead=False, rankdir="auto", title="f", nan=False) -> FullGraph:
+    """Every atom, edge and group of the graph, with values and adjoints when asked."""
+    import jax
+
+    jaxpr = closed_jaxpr.jaxpr
+    flat = Flattener(fold)
+    inputs = [flat.new_key(v.aval) for v in jaxpr.invars]
+    outputs = flat.walk(jaxpr, closed_jaxpr.consts, inputs, [])
+    name_by_call(flat.steps)
+    args_flat = jax.tree_util.tree_leaves(args)
+
+    value_of: dict = {}
+    adjoint_of: dict = {}
+    sweep = Sweeps()
+    if values or adjoints:
+        value_of = forward_values(flat, inputs, args_flat)
+    if adjoints:
+        out_vals = [k.value if isinstance(k, LiteralOperand) else value_of[k] for k in outputs]
+        cotangents = output_cotangents(out_vals, cotangent)
+        adjoint_of = reverse_adjoints(flat, value_of, outputs, cotangents, sweep)
+
+    steps = flat.steps
+    # Identity noise: consumers read the renamed value directly.
+    alias: dict = {}
+    if not show_identity:
+        kept = []
+        for s in steps:
+            source = next((k for k in s.inputs if not isinstance(k, LiteralOperand)), None)
+            if s.identity and source is not None:
+                alias[s.outputs[0]] = source
+            else:
+                kept.append(s)
+        steps = kept
+    resolve = lambda k: k if isinstance(k, LiteralOperand) else (resolve(alias[k]) if k in alias else k)
+    outputs = [resolve(k) for k in outputs]
+    for s in steps:
+        s.inputs = [resolve(k) for k in s.inputs]
+    # Dead code: equations none of whose outputs reach an output.
+    if not keep_dead:
+        live = {k for k in outputs if not isinstance(k, LiteralOperand)}
+        kept = []
+        for s in reversed(steps):
+            if any(k in live for k in s.outputs):
+                kept.append(s)
+                live.update(k for k in s.inputs if not isinstance(k, LiteralOperand))
+        steps = kept[::-1]
+        used_inputs = live
+    else:
+        used_inputs = None
+    consumed = {k for s in steps for k in s.inputs if not isinstance(k, LiteralOperand)} | set(outputs)
+
+    def shown_output(step):
+        """The output a node's value and adjoint describe: the first one anything uses."""
+        for k in step.outputs:
+            if k in consumed:
+                return k
+        return step.outputs[0] if step.outputs else None
+
+    atoms: dict[str, Node] = {}
+    edges: list[tuple[str, str]] = []
+    producer: dict = {}
+    names = argument_names(f, args)
+    input_ids = []
+    unused = 0
+    for i, key in enumerate(inputs):
+        nid = f"in{i}"
+        if used_inputs is not None and key not in used_inputs:
+            unused += 1   # a dropout key in eval mode, a parameter the function ignores
+            continue
+        atoms[nid] = Node(nid, "input", names[i] if i < len(names) else f"arg{i}",
+                          aval=format_aval(flat.avals[key]), value=value_of.get(key), adjoint=adjoint_of.get(key))
+        producer[key] = nid
+        input_ids.append((nid, atoms[nid].label))
+    const_ids = []
+    for key, const in flat.consts.items():
+        if used_inputs is not None and key not in used_inputs:
+            continue
+        nid = f"k{key}"
+        atoms[nid] = Node(nid, "const", "const", aval=format_aval(flat.avals[key]),
+                          value=const if values else None, adjoint=adjoint_of.get(key))
+        producer[key] = nid
+        const_ids.append(nid)
+    organised = []
+    step_id = {id(s): f"n{i}" for i, s in enumerate(steps)}
+    origins: dict[tuple, int] = {}
+    for i, s in enumerate(steps):
+        nid = f"n{i}"
+        first = shown_output(s)
+        atoms[nid] = Node(nid, "op", s.label, s.detail, ", ".join(dict.fromkeys(s.avals)),
+                          value=value_of.get(first), adjoint=adjoint_of.get(first),
+                          phase="backward" if s.backward else "forward", flops=s.flops)
+        if s.origin:
+            atoms[nid].origin = origins.setdefault(s.origin, len(origins) + 1)
+        for k in s.outputs:
+            producer[k] = nid
+    for i, s in enumerate(steps):
+        nid = f"n{i}"
+        attached = []
+        for j, k in enumerate(s.inputs):
+            if isinstance(k, LiteralOperand):
+                lid = f"n{i}l{j}"
+                atoms[lid] = Node(lid, "literal", format_literal(k.value))
+                edges.append((lid, nid))
+                attached.append(lid)
+            elif k in producer:
+                edges.append((producer[k], nid))
+        loops = []
+        for b, (body_name, body) in enumerate(s.bodies):
+            prefix = f"n{i}b{b}"
+            loops.append((f"{s.label} {body_name}", draw_structure(body, nid, prefix, atoms, edges)))
+        organised.append(OrganisedStep(nid, s.scope, s.backward, attached, loops, s.callee, s.call_name))
+    names_of_outputs = output_names(out_shape, len(outputs))
+    output_ids = []
+    for j, k in enumerate(outputs):
+        oid = f"out{j}"
+        val = k.value if isinstance(k, LiteralOperand) else value_of.get(k)
+        atoms[oid] = Node(oid, "output", names_of_outputs[j],
+                          aval=format_aval(flat.avals[k]) if not isinstance(k, LiteralOperand) else "",
+                          value=val, adjoint=None if isinstance(k, LiteralOperand) else adjoint_of.get(k))
+        if isinstance(k, LiteralOperand):
+            atoms[f"{oid}l"] = Node(f"{oid}l", "literal", format_literal(k.value))
+            edges.append((f"{oid}l", oid))
+            output_ids.append((oid, None))
+        elif k in producer:
+            edges.append((producer[k], oid))
+            output_ids.append((oid, producer[k]))
+        else:
+            output_ids.append((oid, None))
+    edges = list(dict.fromkeys(edges))  # one arrow per pair, however many operands it carries
+    labels = {nid: n.label for nid, n in atoms.items() if n.kind == "op"}
+    hierarchy = organise(organised, input_ids, output_ids, edges, labels, const_ids)
+    for oid, producer_id in output_ids:
+        if producer_id is None and oid + "l" in atoms:
+            hierarchy.place(oid + "l", hierarchy.parent.get(oid))
+    stats = {"equations": len(steps), "backward": sum(s.backward for s in steps), "unused_inputs": unused,
+             "summed_outputs": adjoints and isinstance(cotangent, str) and cotangent == "ones"}
+    full = FullGraph(atoms, edges, hierarchy, title, rankdir, values, adjoints, stats)
+    full.forward_order = [step_id[id(s)] for s in steps if id(s) in step_id]
+    full.reverse_order = [step_id[id(s)] for s in sweep.reverse_order if id(s) in step_id]
+    if nan:
+        full.nan = find_nan_origin(sweep, step_id, atoms, edges, full.readers())
+    return full
+
+
+def output_names(out_shape, count: int) -> list[str]:
+    """Outputs named by their pytree path: output, output[3][0], output['w']."""
+    import jax
+
+    try:
+        paths = [jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(out_shape)[0]]
+    except Exception:
+        paths = []
+    if len(paths) != count:
+        return ["output" if count == 1 else f"output {j}" for j in range(count)]
+    return ["output" + p for p in paths]
+
+
+def draw_structure(jaxpr, owner: str, prefix: str, atoms: dict, edges: list) -> list[str]:
+    """A loop body or branch as structure only (its values change every iteration)."""
+    from jax.extend.core import Literal as JaxLiteral
+
+    phase = atoms[owner].phase   # the body runs in its loop's sweep
+    producer = {}
+    made = []
+    for j, var in enumerate(list(jaxpr.constvars) + list(jaxpr.invars)):
+        nid = f"{prefix}i{j}"
+        atoms[nid] = Node(nid, "loop-input", f"in {j}", aval=format_aval(var.aval), phase=phase)
+        made.append(nid)
+        producer[var] = nid
+        if j == 0:
+            edges.append((owner, nid))
+    for k, eqn in enumerate(jaxpr.eqns):
+        source = next((a for a in eqn.invars if not isinstance(a, JaxLiteral) and a in producer), None)
+        if is_identity(eqn) and source is not None:   # same-dtype casts, copies: not drawn
+            producer[eqn.outvars[0]] = producer[source]
+            continue
+        nid = f"{prefix}e{k}"
+        label, detail = (call_name(eqn), "") if call_name(eqn) else operation_label(eqn)
+        atoms[nid] = Node(nid, "op", label, detail, ", ".join(format_aval(v.aval) for v in eqn.outvars),
+                          phase=phase)
+        made.append(nid)
+        for a in eqn.invars:
+            if not isinstance(a, JaxLiteral) and a in producer:
+                edges.append((producer[a], nid))
+        for v in eqn.outvars:
+            producer[v] = nid
+    return made

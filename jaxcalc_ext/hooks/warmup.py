@@ -1,0 +1,93 @@
+"""Get the heavy one-time work done while the user types the next cell.
+
+``%load_ext jaxcalc_ext`` itself stays quick: it starts one daemon thread that imports JAX and
+matplotlib (holding the import lock, so the user's own imports wait instead of colliding), starts JAX's CPU client with a tiny compile, loads the LAPACK kernels the full
+Taylor tier uses, and lays out a small figure with mathtext (font files and the mathtext
+parser load on first use). A request that arrives before it is done simply waits for the
+modules it needs (Python's import locks), so nothing is done twice. The user's ``jax.config``
+is not touched: the compiles run under a thread-local float64 switch.
+
+>>> thread = start()
+>>> thread.join(120); finished()
+True
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+
+# what a first %taylor imports
+FIRST_REQUEST_MODULES = ("PIL.Image", "jaxcalc_ext.core.budget", "jaxcalc_ext.display.results", "jaxcalc_ext.magics.resolve",
+                         "jaxcalc_ext.display.taylor_figure", "jaxcalc_ext.taylor.engine.coefficients",
+                         "jaxcalc_ext.taylor.study", "jaxcalc_ext.core.tracing")
+
+_THREAD: threading.Thread | None = None
+_DONE = threading.Event()
+
+
+@contextlib.contextmanager
+def _imports_serialized(locked: threading.Event):
+    """Hold the interpreter's global import lock (``locked`` is set once it is held): another
+    thread's import of a module not yet loaded waits until we are done. Without it, the user's
+    ``import jax.numpy`` running while we import ``jax`` can meet JAX's internal import cycles
+    half-way and fail. The lock is taken before :func:`start` returns, so no other thread can be
+    half-way through an import of its own that we would then wait for."""
+    try:
+        import _imp
+
+        _imp.acquire_lock()
+    except (ImportError, AttributeError, RuntimeError):
+        locked.set()
+        yield
+        return
+    locked.set()
+    try:
+        yield
+    finally:
+        _imp.release_lock()
+
+
+def _warm(locked: threading.Event) -> None:
+    try:
+        with _imports_serialized(locked):
+            import importlib
+
+            import jax
+            import jax.numpy as jnp
+
+            for name in FIRST_REQUEST_MODULES:
+                importlib.import_module(name)
+            from ..display import figures
+
+            with jax.enable_x64(True):  # thread-local: the user's setting is not changed
+                x = jnp.float64(0.5)
+                jax.block_until_ready(jax.jit(lambda v: jnp.sin(v) * v)(x))
+                eye = jnp.eye(2)
+                jax.block_until_ready(jax.jit(lambda a, b: jax.lax.linalg.triangular_solve(
+                    a, b, left_side=True, lower=True))(eye, eye))
+            figure = figures.new_figure(1.0, 0.6)
+            axes = figure.subplots()
+            axes.semilogy([1, 2], [1e-3, 1.0], label="$T_{1}$")
+            axes.legend()
+            axes.set_title("$x_0$")
+            figures.figure_bytes(figure, "retina")
+    except Exception:  # warming up is an optimisation: a real problem shows in the request
+        pass
+    finally:
+        _DONE.set()
+
+
+def start() -> threading.Thread:
+    """Start the warm-up once per process; later calls return the same thread."""
+    global _THREAD
+    if _THREAD is None:
+        locked = threading.Event()
+        # not a daemon: XLA aborts the process if it exits in the middle of a compile
+        _THREAD = threading.Thread(target=_warm, args=(locked,), name="jaxcalc-warmup")
+        _THREAD.start()
+        locked.wait(5.0)
+    return _THREAD
+
+
+def finished() -> bool:
+    return _DONE.is_set()

@@ -1,1 +1,0 @@
-"""Renderers: result data -> matplotlib figures, images, HTML. Imported only when drawing."""

@@ -1,0 +1,288 @@
+"""Taylor coefficients of a function along a line, by three interchangeable methods.
+
+``method="taylor"`` is our interpreter (:mod:`.interpreter`): one pass, fixed
+program size in the order. ``"jet"`` is ``jax.experimental.jet`` and
+``"nested"`` is K nested ``jax.jvp`` (exponential in K), both kept for
+comparison. ``"auto"`` (the default) is ``"taylor"``, falling back to
+``"nested"`` with a warning for a function using a primitive we have no rule for.
+
+>>> import jax.numpy as jnp
+>>> c = taylor_coefficients(jnp.exp, 0.0, 3)
+>>> [round(float(v), 4) for v in c]
+[1.0, 1.0, 0.5, 0.1667]
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+import jax
+
+from ...core.budget import LIMITS, check, largest_fitting
+from ...core.errors import JaxCalcError, JaxCalcWarning, UnsupportedPrimitiveError
+from ...core.ready import wait_briefly
+# The interpreter, its rules and JAX come with this module (not with `import jaxcalc_ext` or
+# `%load_ext`): every function here needs them, and a first call should not pay their import.
+from .interpreter import propagate
+from .cost import fallback_cost, taylor_pass_cost
+from .series import Series, constant_series, recording_removed_orders, without_lapack
+from ...core.tracing import ProgramCache, TracedFunction, trace_function
+
+MAX_ORDER = 1000
+METHODS = ("auto", "taylor", "jet", "nested")
+
+
+def check_order(order: Any) -> int:
+    """An order must be a whole number between 0 and MAX_ORDER."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+        raise JaxCalcError(f"the order must be a whole number, got {order!r}")
+    if order < 0:
+        raise JaxCalcError(f"the order must be >= 0, got {order}")
+    if order > MAX_ORDER:
+        raise JaxCalcError(f"order {order} is too large: the maximum is {MAX_ORDER}")
+    return int(order)
+
+
+def require_concrete(x0: Any, name: str) -> None:
+    """Refuse, in one line, a traced point for a function that checks its answer on concrete
+    numbers (two sides, rounding, removable singularities) and returns NumPy results.
+
+    >>> import jax
+    >>> jax.jit(lambda x: require_concrete(x, "taylor_polynomial") or x)(1.0)
+    Traceback (most recent call last):
+    ...
+    jaxcalc_ext.core.errors.JaxCalcError: taylor_polynomial checks its answer on concrete numbers ...
+    """
+    import jax
+
+    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x0)):
+        raise JaxCalcError(f"{name} checks its answer on concrete numbers (both sides of the point, "
+                           "rounding) and cannot run inside jax.jit or jax.vmap: call it outside, or use "
+                           "taylor_coefficients, derivatives or laplacian, which compose with them")
+
+
+def as_point(x0: Any, direction: Any):
+    """x0 and the direction as float arrays of one dtype (float64 where JAX allows it).
+
+    Concrete inputs stay NumPy arrays (no device round trip per call); JAX arrays and
+    tracers stay what they are, so the API works under jit and vmap.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    if direction is None and type(x0) in (float, int):  # the common case, kept cheap for repeated calls
+        dtype = jax.dtypes.canonicalize_dtype(np.float64)
+        return np.asarray(x0, dtype), np.ones((), dtype)
+    xp = jnp if isinstance(x0, jax.Array) else np
+    try:
+        x0 = xp.asarray(x0)
+    except (TypeError, ValueError) as err:
+        raise JaxCalcError(f"cannot use {x0!r} as a point: {err}") from None
+    if not jnp.issubdtype(x0.dtype, jnp.inexact) or (xp is np and x0.dtype == np.float64):
+        # Python floats, NumPy float64 and integers take JAX's default float (float64 under x64).
+        x0 = x0.astype(jax.dtypes.canonicalize_dtype(np.float64))
+    if direction is None:
+        if x0.ndim:
+            raise JaxCalcError(
+                f"x0 has shape {x0.shape}: give a direction of the same shape "
+                "(or use taylor_polynomial for the full multivariate polynomial)")
+        direction = xp.ones((), x0.dtype)
+    dxp = jnp if isinstance(direction, jax.Array) or xp is jnp else np
+    direction = dxp.asarray(direction, x0.dtype)
+    if direction.shape != x0.shape:
+        raise JaxCalcError(f"the direction has shape {direction.shape} but x0 has shape {x0.shape}")
+    return x0, direction
+
+
+def taylor_coefficients(f: Callable, x0: Any, order: int, *, direction: Any = None,
+                        method: str = "auto"):
+    """Coefficients ``c[k] = (1/k!) d^k/dt^k f(x0 + t*direction)`` at t = 0, for k = 0..order.
+
+    Returns an array of shape ``(order+1, *output_shape)`` (a pytree of them for
+    pytree outputs), in the dtype of ``x0`` (float64 for float64 inputs).
+
+    >>> import jax.numpy as jnp
+    >>> [round(float(c), 4) for c in taylor_coefficients(jnp.sin, 0.0, 5)]
+    [0.0, 1.0, 0.0, -0.1667, 0.0, 0.0083]
+    """
+    order = check_order(order)
+    if method not in METHODS:
+        raise JaxCalcError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+    if not callable(f):
+        raise JaxCalcError(f"{f!r} is not a function")
+    x0, direction = as_point(x0, direction)
+    return coefficients_of_traced(trace_function(f, x0), x0, order, direction, method)
+
+
+def coefficients_of_traced(traced: TracedFunction, x0, order: int, direction, method: str = "auto"):
+    """:func:`taylor_coefficients` of a function already traced at x0 (the user's Python does not
+    run again): along other directions, or to other orders, of one request."""
+    if method not in METHODS:
+        raise JaxCalcError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+    if method == "auto":
+        try:
+            return _run("taylor", traced, order, x0, direction)
+        except UnsupportedPrimitiveError as err:
+            _check_cost(traced, order, "nested", fallback_from=err.primitive_name)
+            warnings.warn(f"{err.primitive_name}: no Taylor rule, falling back to nested jvp "
+                          "(slow at high order)", JaxCalcWarning, stacklevel=2)
+            return _run("nested", traced, order, x0, direction)
+    return _run(method, traced, order, x0, direction)
+
+
+def derivatives(f: Callable, x0: Any, order: int, *, direction: Any = None, method: str = "auto"):
+    """Directional derivatives ``f, f', f'', ...`` at x0: ``k! * c[k]``.
+
+    >>> import jax.numpy as jnp
+    >>> derivatives(lambda x: x**3, 2.0, 3).tolist()
+    [8.0, 12.0, 12.0, 6.0]
+    """
+    import jax
+
+    coeffs = taylor_coefficients(f, x0, order, direction=direction, method=method)
+    order = check_order(order)
+    factorials = np.array([math.factorial(k) for k in range(order + 1)], dtype=float)
+
+    def scale(c):
+        return c * factorials.reshape((-1,) + (1,) * (c.ndim - 1)).astype(c.dtype)
+
+    return jax.tree_util.tree_map(scale, coeffs)
+
+
+# ---------------------------------------------------------------- running a method
+def _run(method, traced: TracedFunction, order, x0, direction):
+    """Check what the request costs, then run the compiled program for what was traced."""
+    _check_cost(traced, order, method)
+    program = compiled_program(method, traced, order)  # evaluates the jaxpr: user code ran once, above
+    return wait_briefly(program(traced.consts, x0, direction))
+
+
+def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: str | None = None) -> None:
+    """Refuse, before compiling, a request over the memory or time limit; name one that fits."""
+    seen = (traced.key, order, method, LIMITS.memory_bytes, LIMITS.seconds)
+    if seen in _WITHIN_BUDGET:
+        return
+    if method in ("taylor", "auto"):
+        def cost(k):
+            return taylor_pass_cost(traced.jaxpr, k, what=f"order {k}")
+    else:
+        def cost(k):
+            return fallback_cost(traced.jaxpr, k, method)
+
+    def suggestion():
+        best = largest_fitting(cost, 0, order)
+        fitting = f"order <= {best} fits" if best is not None else "no order fits: simplify the function"
+        if fallback_from:
+            return (f"{fitting}; '{fallback_from}' has no Taylor rule, so this runs as nested jvp, "
+                    "whose cost grows exponentially with the order")
+        return fitting
+
+    check(cost(order), suggestion)
+    _WITHIN_BUDGET[seen] = True
+    if len(_WITHIN_BUDGET) > _PROGRAM_CACHE_SIZE:
+        _WITHIN_BUDGET.pop(next(iter(_WITHIN_BUDGET)))
+
+
+_WITHIN_BUDGET: dict = {}
+
+
+_PROGRAM_CACHE_SIZE = 256
+_PROGRAMS = ProgramCache(_PROGRAM_CACHE_SIZE)
+
+
+def compiled_program(method: str, traced: TracedFunction, order: int, batched: bool = False):
+    """One compiled program per (method, traced jaxpr, order), tiered: a quick compile answers
+    the first calls, a fully optimised one the repeated calls. It takes ``(consts, x0,
+    direction)``; with ``batched`` the direction has a leading batch axis."""
+    from ...core.tiered import TieredJit
+
+    def build():
+        make = {"taylor": _taylor_program, "jet": _jet_program, "nested": _nested_program}[method]
+        fn = make(traced, order)
+        if batched:
+            # Batched LAPACK triangular solves deadlock XLA's CPU runtime on this jaxlib (seen at
+            # order 150 with 32 to 232 directions: every thread waiting, none running), so
+            # batched programs solve by forward substitution in both tiers.
+            fn = without_lapack(jax.vmap(fn, in_axes=(None, None, 0)))
+        return TieredJit(fn, quick_fn=without_lapack(fn))
+
+    return _PROGRAMS.get((method, traced.key, order, batched), build)
+
+
+def _line(f, x0, direction):
+    return lambda t: f(x0 + t * direction)
+
+
+def _taylor_program(traced: TracedFunction, order: int):
+    def program(consts, x0, direction):
+        return _series_through(traced, consts, order, x0, direction)
+    return program
+
+
+def _jet_program(traced: TracedFunction, order: int):
+    return lambda consts, x0, direction: _jet(traced.as_function(consts), order, x0, direction)
+
+
+def _nested_program(traced: TracedFunction, order: int):
+    return lambda consts, x0, direction: _nested_jvp(traced.as_function(consts), order, x0, direction)
+
+
+def _series_through(traced: TracedFunction, consts, order, x0, direction):
+    import jax.numpy as jnp
+
+    coeffs = constant_series(x0, order)
+    if order >= 1:
+        coeffs = coeffs.at[1].set(direction)
+    with recording_removed_orders() as removed:
+        outs = propagate(traced.with_consts(consts), [Series(coeffs)])
+    result = []
+    for value, shape in zip(outs, traced.out_shapes):
+        c = value.coeffs if isinstance(value, Series) else constant_series(jnp.asarray(value), order)
+        if removed and jnp.issubdtype(c.dtype, jnp.inexact):
+            # Orders a cancelled division could not know are NaN: sides.recovering_lost_orders
+            # asks for more (each division may lose its own, so their losses add up).
+            known = order - sum(removed)
+            k = jnp.arange(order + 1).reshape((-1,) + (1,) * (c.ndim - 1))
+            c = jnp.where(k > known, jnp.nan, c)
+        result.append(c.astype(shape.dtype) if jnp.issubdtype(shape.dtype, jnp.inexact) else c)
+    return jax.tree_util.tree_unflatten(traced.out_tree, result)
+
+
+def taylor_mode(f, order, x0, direction):
+    """Taylor mode through f traced at x0 (usable inside jit and vmap)."""
+    traced = trace_function(f, x0)
+    return _series_through(traced, traced.consts, order, x0, direction)
+
+
+def _jet(f, order, x0, direction):
+    import jax
+    import jax.numpy as jnp
+    from jax.experimental import jet
+
+    if order == 0:
+        return jax.tree_util.tree_map(lambda y: jnp.asarray(y)[None], f(x0))
+    terms = [direction] + [jnp.zeros_like(x0)] * (order - 1)
+    primal, series = jet.jet(f, (x0,), (terms,))
+    inv = np.array([1 / math.factorial(k) for k in range(1, order + 1)])
+    return jax.tree_util.tree_map(
+        lambda p, s: jnp.concatenate(
+            [jnp.asarray(p)[None], jnp.stack(s) * inv.reshape((-1,) + (1,) * jnp.ndim(p)).astype(jnp.asarray(p).dtype)]),
+        primal, list(series) if not isinstance(series, list) else series)
+
+
+def _nested_jvp(f, order, x0, direction):
+    import jax
+    import jax.numpy as jnp
+
+    g = _line(f, x0, direction)
+    t0 = jnp.zeros((), x0.dtype)
+    derivs = [g]
+    for _ in range(order):
+        prev = derivs[-1]
+        derivs.append(lambda t, prev=prev: jax.jvp(prev, (t,), (jnp.ones_like(t),))[1])
+    values = [d(t0) for d in derivs]
+    return jax.tree_util.tree_map(
+        lambda *vs: jnp.stack([v / math.factorial(k) for k, v in enumerate(vs)]), *values)

@@ -1,0 +1,147 @@
+"""The live view: the radius estimate against closed forms, the moving-centre core against
+mpmath, and the widget's kernel side in a real IPython shell (messages in, frames out)."""
+import math
+
+import jax
+import jax.numpy as jnp
+import mpmath
+import numpy as np
+import pytest
+
+from ipython_shell import displayed, make_shell, png_bytes, run_cell_ok, usage_error
+from jaxcalc_ext.taylor.live_model import LiveTaylor
+from jaxcalc_ext.taylor.radius import radius_estimate
+
+
+def mp_coefficients(fn, x0, order):
+    """Taylor coefficients by mpmath at 50 digits (an oracle independent of our engine)."""
+    mpmath.mp.dps = 50
+    return [float(c) for c in mpmath.taylor(fn, x0, order)]
+
+
+@pytest.mark.parametrize("name, fn, x0, radius", [
+    ("tan at 0", mpmath.tan, 0.0, math.pi / 2),                       # poles at +-pi/2
+    ("tan at 0.5", mpmath.tan, 0.5, math.pi / 2 - 0.5),
+    ("1/(1+x^2) at 0", lambda x: 1 / (1 + x ** 2), 0.0, 1.0),         # poles at +-i
+    ("1/(1+x^2) at 1", lambda x: 1 / (1 + x ** 2), 1.0, math.sqrt(2)),
+    ("log at 2", mpmath.log, 2.0, 2.0),                               # branch point at 0
+    ("sqrt at 1", mpmath.sqrt, 1.0, 1.0),
+    ("tanh at 0.3", mpmath.tanh, 0.3, abs(0.3 + 1j * math.pi / 2)),    # poles at +-i pi/2
+])
+@pytest.mark.parametrize("order", [20, 40])
+def test_radius_estimate_matches_the_distance_to_the_nearest_singularity(name, fn, x0, radius, order):
+    estimate = radius_estimate(mp_coefficients(fn, x0, order))
+    assert estimate is not None and not estimate.entire, name
+    assert abs(estimate.radius / radius - 1) < (0.1 if order == 20 else 0.05), (name, estimate, radius)
+
+
+@pytest.mark.parametrize("fn, x0", [(mpmath.sin, 0.0), (mpmath.exp, 1.0), (lambda x: mpmath.exp(-x ** 2), 0.5)])
+def test_entire_functions_are_called_entire(fn, x0):
+    estimate = radius_estimate(mp_coefficients(fn, x0, 30))
+    assert estimate.entire and estimate.radius > 3
+
+
+def test_polynomials_and_short_series_get_no_false_radius():
+    assert radius_estimate([1.0, 2.0, 3.0] + [0.0] * 18).entire          # a polynomial: R = inf
+    assert radius_estimate([1.0, 1.0, 0.5]) is None                      # too few terms to say
+
+
+def test_live_core_follows_the_centre_without_recompiling(x64):
+    from jaxcalc_ext.taylor.engine import coefficients as engine
+
+    live = LiveTaylor(jnp.tan, 0.0, 5, max_order=20, span=[(-1.5, 1.5)], points=200)
+    programs = len(engine._PROGRAMS)
+    for c in (0.3, -0.7, 1.2):
+        frame = live.frame(center=c, order=7)
+        want = mp_coefficients(mpmath.tan, c, 7)
+        np.testing.assert_allclose(frame.polynomial.coefficients, want, rtol=1e-12)
+        tan_on_grid = np.tan(frame.grid[0])
+        np.testing.assert_allclose(frame.values, tan_on_grid, rtol=1e-12)
+        assert abs(frame.radius.radius / (math.pi / 2 - abs(c)) - 1) < 0.1
+    lower = live.frame(order=2)                                          # a truncation, not a new program
+    np.testing.assert_allclose(lower.polynomial.coefficients, mp_coefficients(mpmath.tan, 1.2, 2), rtol=1e-12)
+    assert len(engine._PROGRAMS) == programs                             # one program for every centre
+
+
+def test_live_core_says_why_there_is_no_polynomial_instead_of_drawing_one(x64):
+    live = LiveTaylor(jnp.log, 1.0, 4, span=[(0.05, 3.0)], points=100)
+    frame = live.frame(center=-0.5)
+    assert frame.approximation is None and frame.polynomial is None
+    assert "x0" in frame.message and "\n" not in frame.message
+    assert live.frame(center=2.0).approximation is not None              # and it recovers
+
+
+def test_two_variables_follow_a_dragged_centre(x64):
+    live = LiveTaylor(lambda x, y: jnp.sin(x) * jnp.cos(y), (0.3, 0.2), 2, points=30)
+    frame = live.frame(center=(1.0, -0.5), order=2)
+    # T_2 of sin x cos y at (a, b), checked against the closed form of the Hessian expansion
+    a, b = 1.0, -0.5
+    (x, y) = np.meshgrid(*frame.grid, indexing="xy")
+    dx, dy = x - a, y - b
+    s, c, sb, cb = math.sin(a), math.cos(a), math.sin(b), math.cos(b)
+    want = s * cb + c * cb * dx - s * sb * dy + 0.5 * (-s * cb * dx ** 2 - 2 * c * sb * dx * dy - s * cb * dy ** 2)
+    np.testing.assert_allclose(frame.approximation, want, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def shell():
+    return make_shell()
+
+
+def test_the_live_magic_answers_frames_and_keeps_a_picture(shell):
+    widget = run_cell_ok(shell, "w = %taylor tan(x) --at 0 --order 7 --live --range -1.5 1.5\nw")
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers))
+    widget._on_message(widget, {"type": "frame", "seq": 4, "center": [0.4], "order": 9,
+                                "span": [[-1.5, 1.5]]}, [])
+    reply, buffers = sent[-1]
+    assert reply["seq"] == 4 and reply["order"] == 9 and reply["has_polynomial"]
+    x, f, t = (np.frombuffer(b, dtype=np.float64) for b in buffers)
+    np.testing.assert_allclose(f, np.tan(x), rtol=1e-12)
+    coefficients = mp_coefficients(mpmath.tan, 0.4, 9)
+    np.testing.assert_allclose(t, np.polynomial.polynomial.polyval(x - 0.4, coefficients), rtol=1e-9, atol=1e-9)
+    assert abs(reply["radius"] / (math.pi / 2 - 0.4) - 1) < 0.1
+    assert jax.config.jax_enable_x64 is False                             # float64 stayed scoped
+    (data, _), = displayed(widget)
+    assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(data)
+    assert png_bytes(data)[:4] == b"\x89PNG"
+
+
+def test_live_refuses_what_it_cannot_draw(shell):
+    assert "--surface" in usage_error(shell, "%taylor sin(x)*cos(y) --at 0,0 --live --surface")
+    assert "--laplacian" in usage_error(shell, "%taylor sin(x) --at 0 --live --laplacian")
+
+
+def test_the_saved_picture_follows_the_last_state(shell):
+    import base64
+
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    widget = run_cell_ok(shell, "%taylor sin(x) --at 0 --order 3 --live")
+    first = widget._static_png
+    new_png = b"\x89PNG\r\n\x1a\n" + b"state after dragging"
+    with capture_output() as captured:
+        display(widget)
+        widget._on_message(widget, {"type": "snapshot",
+                                    "png": "data:image/png;base64," + base64.b64encode(new_png).decode()}, [])
+    shown, updated = captured.outputs
+    assert png_bytes(shown.data) == first
+    assert png_bytes(updated.data) == new_png                      # the same output, replaced
+    assert "application/vnd.jupyter.widget-view+json" in updated.data
+    widget._on_message(widget, {"type": "snapshot", "png": "javascript:alert(1)"}, [])
+    assert widget._static_png == new_png                           # anything but a PNG is ignored
+
+
+def test_a_request_is_always_answered_even_when_f_fails(shell, monkeypatch):
+    widget = run_cell_ok(shell, "%taylor sin(x) --at 0 --order 3 --live")
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+
+    def broken(**kwargs):
+        raise ValueError("user code failed\nwith a second line")
+
+    monkeypatch.setattr(widget.live, "frame", broken)
+    widget._on_message(widget, {"type": "frame", "seq": 9, "center": [0.5], "order": 3, "span": [[-3, 3]]}, [])
+    assert sent and sent[-1]["seq"] == 9 and not sent[-1]["has_polynomial"]
+    assert sent[-1]["message"] == "f raised ValueError: user code failed"   # one line, and the view goes on

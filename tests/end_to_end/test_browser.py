@@ -1,0 +1,289 @@
+"""The example notebooks as a person sees them: JupyterLab in headless chromium (playwright).
+
+Two ways in: executed notebooks opened from disk (untrusted, as a colleague's notebook opens),
+and a notebook run in the browser with Run All. Screenshots go to ``tests/screenshots/``
+(git-ignored) for a person to look at. Without a browser the tests are skipped with the
+reason, except under ``CI=true``, where a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from repo_paths import EXAMPLES, SCREENSHOTS
+from browser_lab import LabServer, lab, open_notebook, run_all, wait_for_outputs, why_no_browser
+
+SHOTS = SCREENSHOTS
+
+missing = why_no_browser()
+if missing and os.environ.get("CI") == "true":
+    raise RuntimeError(f"browser tests cannot run under CI=true: {missing}")
+pytestmark = pytest.mark.skipif(missing is not None, reason=f"browser tests skipped: {missing}")
+
+# What a person checks on every output area, computed in the page.
+PAGE_REPORT = """() => {
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+  return cells.map(cell => {
+    const area = cell.querySelector('.jp-OutputArea');
+    const source = cell.querySelector('.jp-InputArea-editor')?.textContent || '';
+    const imgs = [...cell.querySelectorAll('.jp-OutputArea-output img')];
+    const maths = [...cell.querySelectorAll('.jp-OutputArea-output mjx-container')];
+    return {
+      source,
+      images: imgs.length,
+      images_loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+      svgs: cell.querySelectorAll('.jp-OutputArea-output svg').length,
+      maths: maths.length,
+      raw_dollars: [...cell.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('$$')),
+      widest_math: Math.max(0, ...maths.map(m => m.scrollWidth)),
+      area_width: area ? area.clientWidth : 0,
+      area_scroll: area ? area.scrollWidth : 0,
+      text: area ? area.textContent.slice(0, 300) : '',
+      live: cell.querySelectorAll('.jaxcalc-live-canvas').length,
+    };
+  });
+}"""
+
+
+def _errors_that_matter(page) -> list[str]:
+    # JupyterLab asks a language-server endpoint that this server does not run: a 404 that
+    # is JupyterLab's own; anything else (our widget's JavaScript included) counts.
+    return [e for e in page.errors if "status of 404" not in e]
+
+
+def _wait_for_typesetting(page, timeout: float = 30.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        pending = page.evaluate("""() => [...document.querySelectorAll('.jp-RenderedLatex')]
+                                          .some(e => e.textContent.includes('$$'))""")
+        if not pending:
+            return
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """The examples, plus executed copies that open untrusted (written by nbclient)."""
+    from jaxcalc_ext.tools.run_notebooks import execute_notebook
+
+    root = tmp_path_factory.mktemp("lab")
+    for name in ("taylor.ipynb", "graphs.ipynb", "live.ipynb", "models.ipynb", "ecosystem.ipynb"):
+        shutil.copy(EXAMPLES / name, root / name)
+        nbformat.write(execute_notebook(EXAMPLES / name), str(root / f"executed_{name}"))
+    SHOTS.mkdir(exist_ok=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def browser_lab(workspace):
+    with lab(workspace) as (server, browser):
+        yield server, browser
+
+
+def test_executed_notebooks_opened_untrusted_show_every_figure_graph_and_formula_once(browser_lab):
+    server, browser = browser_lab
+    for name in ("executed_taylor.ipynb", "executed_graphs.ipynb", "executed_models.ipynb",
+                 "executed_ecosystem.ipynb"):
+        page = open_notebook(browser, server, name)
+        wait_for_outputs(page)
+        _wait_for_typesetting(page)
+        report = page.evaluate(PAGE_REPORT)
+        page.screenshot(path=str(SHOTS / f"untrusted_{name}.png"), full_page=True)
+        for cell in report:
+            src = cell["source"]
+            assert cell["images"] == cell["images_loaded"], (src, "an image did not load")
+            assert not cell["raw_dollars"], (src, "formulas left as raw $$")
+            assert cell["widest_math"] <= cell["area_width"] + 2, (src, "a formula is wider than its cell")
+            if src.startswith("%taylor") and "--laplacian" not in src:
+                assert cell["images"] == 1 and cell["maths"] >= 1, (src, cell)
+            if "%graddag" in src and "--save" not in src:
+                assert cell["images"] == 1, (src, "the graph is not visible untrusted", cell["text"])
+        assert not _errors_that_matter(page), page.errors
+        page.close()
+
+
+def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
+    server, browser = browser_lab
+    page = open_notebook(browser, server, "live.ipynb")
+    run_all(page)
+    page.wait_for_selector(".jaxcalc-live-canvas", timeout=180_000)   # the first compile, on a loaded machine
+    page.wait_for_function("() => document.querySelectorAll('.jaxcalc-live[data-frames]').length >= 1 || "
+                           "[...document.querySelectorAll('.jaxcalc-live')].every(e => e.dataset.order)",
+                           timeout=60_000)
+    report = page.evaluate(PAGE_REPORT)
+    live_cells = [c for c in report if "--live" in c["source"]]
+    assert live_cells and all(c["live"] == 1 for c in live_cells), live_cells
+    assert all(c["images"] == 0 for c in live_cells), "the widget and its static picture both showed"
+    view = page.query_selector(".jaxcalc-live")
+    before = json.loads(view.get_attribute("data-center"))
+    canvas_before = page.evaluate("() => document.querySelector('.jaxcalc-live-canvas').toDataURL()")
+    slider = page.query_selector(".jaxcalc-live-center-0")
+    box = slider.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for i in range(1, 16):
+        page.mouse.move(box["x"] + box["width"] / 2 + i * box["width"] / 40, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(40)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    after = json.loads(view.get_attribute("data-center"))
+    assert after[0] > before[0] + 0.2, (before, after)
+    canvas_after = page.evaluate("() => document.querySelector('.jaxcalc-live-canvas').toDataURL()")
+    assert canvas_after != canvas_before, "moving the slider did not redraw the curve"
+    latencies = json.loads(view.get_attribute("data-latencies"))
+    assert len(latencies) >= 3
+    status = page.query_selector(".jaxcalc-live-status").text_content()
+    assert "radius of convergence" in status and "kernel" in status
+    print(f"\ninput-to-redraw in this run: median {sorted(latencies)[len(latencies) // 2]:.0f} ms "
+          f"over {len(latencies)} frames (benchmarks/live_latency.py measures it properly)")
+    # the keyboard moves the slider (the notebook does not take the arrow keys)
+    slider.focus()
+    centre = json.loads(view.get_attribute("data-center"))[0]
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => JSON.parse(document.querySelector('.jaxcalc-live').dataset.center)[0] > {centre}",
+                           timeout=10_000)
+    # a centre can be typed exactly
+    typed = page.query_selector(".jaxcalc-live-center-value-0")
+    typed.fill("0.3125")
+    typed.press("Enter")
+    page.wait_for_function("() => JSON.parse(document.querySelector('.jaxcalc-live').dataset.center)[0] === 0.3125",
+                           timeout=10_000)
+    page.screenshot(path=str(SHOTS / "live_in_browser.png"), full_page=True)
+    assert not _errors_that_matter(page), page.errors
+    page.close()
+
+
+def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(browser_lab):
+    server, browser = browser_lab
+    page = open_notebook(browser, server, "models.ipynb")
+    run_all(page)
+    page.wait_for_selector(".jaxcalc-graph-canvas svg g.node", timeout=120_000)
+    count = lambda: page.evaluate("() => document.querySelectorAll('.jaxcalc-graph-canvas svg g.node').length")
+    before = count()
+    page.query_selector(".jaxcalc-graph").scroll_into_view_if_needed()
+    report = page.evaluate(PAGE_REPORT)
+    explorer_cells = [c for c in report if "--explore" in c["source"]]
+    assert explorer_cells and explorer_cells[0]["images"] == 0, "the widget and its static picture both showed"
+    page.screenshot(path=str(SHOTS / "explorer_collapsed.png"), full_page=False)
+    # click the first collapsed group (a node whose label says how many operations it holds)
+    group = page.evaluate_handle("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => [...g.querySelectorAll('text')].some(t => / ops?$/.test(t.textContent)))""")
+    assert group.as_element() is not None, "no collapsed group in the default view"
+    start = time.perf_counter()
+    group.as_element().click()
+    page.wait_for_function(f"() => document.querySelectorAll('.jaxcalc-graph-canvas svg g.node').length > {before}",
+                           timeout=30_000)
+    redraw_ms = (time.perf_counter() - start) * 1e3
+    assert count() > before
+    print(f"\nexplorer: click to redraw {redraw_ms:.0f} ms (benchmarks/graph_render.py measures it)")
+    # hover a node with a value: the card shows its value and its adjoint
+    node = page.evaluate_handle("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => [...g.querySelectorAll('text')].some(t => t.textContent.startsWith('adjoint ')))""")
+    node.as_element().scroll_into_view_if_needed()
+    node.as_element().hover()
+    card = page.wait_for_selector(".jaxcalc-graph-card", state="visible", timeout=10_000)
+    text = card.text_content()
+    assert "value" in text and "adjoint" in text and "f32[4" in text, text
+    page.screenshot(path=str(SHOTS / "explorer_hover.png"), full_page=False)
+    # step: values disappear, then appear one node at a time
+    page.click(".jaxcalc-graph-step")
+    status = page.text_content(".jaxcalc-graph-status")
+    assert status.startswith("forward sweep 1/"), status
+    hidden = page.evaluate("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg text')]
+        .filter(t => t.textContent.startsWith('= ') && t.style.visibility === 'hidden').length""")
+    assert hidden > 0
+    # the equation table: hovering a row outlines its node
+    page.click(".jaxcalc-graph-table-button")
+    row = page.wait_for_selector(".jaxcalc-graph-row", timeout=10_000)
+    node_id = row.get_attribute("data-node")
+    row.hover()
+    stroke = page.evaluate("""(id) => { const g = [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => g.querySelector('title').textContent === id);
+        return g.querySelector('path, polygon, ellipse').getAttribute('stroke'); }""", node_id)
+    assert stroke == "#e6550d", stroke
+    # an overlay comes with its colour scale
+    page.select_option(".jaxcalc-graph-overlay", index=1)
+    page.wait_for_function("() => document.querySelector('.jaxcalc-graph-scale').textContent.includes('log scale')",
+                           timeout=10_000)
+    page.select_option(".jaxcalc-graph-overlay", "none")
+    # zoom: the drawing at more than the notebook's width, its text larger
+    width = lambda: page.evaluate("() => document.querySelector('.jaxcalc-graph-canvas svg').getBoundingClientRect().width")
+    fitted = width()
+    page.click(".jaxcalc-graph-zoom-in")
+    page.click(".jaxcalc-graph-zoom-in")
+    assert width() > fitted * 1.2, (fitted, width())
+    page.click(".jaxcalc-graph-zoom-out")
+    page.click(".jaxcalc-graph-zoom-out")
+    # search reaches into collapsed groups
+    page.fill(".jaxcalc-graph-search", "tanh")
+    page.wait_for_function("() => document.querySelector('.jaxcalc-graph-status').textContent.includes('match')",
+                           timeout=30_000)
+    page.screenshot(path=str(SHOTS / "explorer_search.png"), full_page=False)
+    # the dark theme: the card and the table header stay readable (JupyterLab's theme variables)
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    node = page.evaluate_handle("""() => [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node')]
+        .find(g => [...g.querySelectorAll('text')].some(t => t.textContent.startsWith('adjoint ')))""")
+    node.as_element().scroll_into_view_if_needed()
+    node.as_element().hover()
+    page.wait_for_selector(".jaxcalc-graph-card", state="visible", timeout=10_000)
+    if page.query_selector(".jaxcalc-graph-table th") is None:
+        page.click(".jaxcalc-graph-table-button")
+    for selector in (".jaxcalc-graph-card", ".jaxcalc-graph-table th"):
+        ratio = page.evaluate(CONTRAST, selector)
+        assert ratio >= 4.5, (selector, ratio)
+    page.screenshot(path=str(SHOTS / "explorer_dark.png"), full_page=False)
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    assert not _errors_that_matter(page), page.errors
+    page.close()
+
+
+# WCAG contrast of an element's text against its own background (the nearest one set).
+CONTRAST = """(selector) => {
+  const el = document.querySelector(selector);
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+  if (!el) return -1;
+  let bg = el, back = [0, 0, 0, 0];
+  while (bg && (back = rgb(getComputedStyle(bg).backgroundColor)).length === 4 && back[3] === 0) bg = bg.parentElement;
+  if (!bg) back = [255, 255, 255];
+  const fore = rgb(getComputedStyle(el).color);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_notebook_7_shows_the_executed_figures(workspace, browser_lab):
+    _, browser = browser_lab
+    server = LabServer(workspace, app="notebook").start()
+    try:
+        page = open_notebook(browser, server, "executed_taylor.ipynb")
+        wait_for_outputs(page)
+        report = page.evaluate(PAGE_REPORT)
+        page.screenshot(path=str(SHOTS / "notebook7_taylor.png"), full_page=True)
+        taylor = [c for c in report if re.match(r"(\w+ = )?%taylor", c["source"]) and "--laplacian" not in c["source"]]
+        assert len(taylor) >= 3 and all(c["images"] == 1 == c["images_loaded"] for c in taylor), taylor
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_nbconvert_html_keeps_the_pictures_and_the_formulas(workspace, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--output-dir",
+                          str(tmp_path), str(workspace / "executed_graphs.ipynb"),
+                          str(workspace / "executed_taylor.ipynb")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    taylor = (tmp_path / "executed_taylor.html").read_text()
+    graphs = (tmp_path / "executed_graphs.html").read_text()
+    assert taylor.count("data:image/png;base64") >= 4 and "T_{10}" in taylor
+    assert graphs.count("data:image/png;base64") >= 3

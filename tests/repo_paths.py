@@ -1,0 +1,10 @@
+"""Where the repository's parts are, for tests at any depth of ``tests/``."""
+from __future__ import annotations
+
+import pathlib
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+README = REPO / "README.md"
+BENCHMARKS = REPO / "benchmarks"
+SCREENSHOTS = REPO / "tests" / "screenshots"
