@@ -8,7 +8,8 @@ from typing import Callable
 
 from ..core.jaxpr import call_name
 from ..core.jaxpr_text import format_aval, format_literal, operation_label
-from .flatten import Flattener, LiteralOperand, is_identity, name_by_call
+from .flatten import Flattener, LiteralOperand, is_identity, name_by_call, relative_scopes
+from .scopes import equation_source
 from .model import Node
 from .nan_origin import find_nan_origin
 from .organise import Step as OrganisedStep
@@ -204,13 +205,16 @@ def output_names(out_shape, count: int) -> list[str]:
     return ["output" + p for p in paths]
 
 
-def draw_structure(jaxpr, owner: str, prefix: str, atoms: dict, edges: list) -> list[str]:
-    """A loop body or branch as structure only (its values change every iteration)."""
+def draw_structure(jaxpr, owner: str, prefix: str, atoms: dict, edges: list) -> list[tuple[str, list]]:
+    """A loop body or branch as structure only (its values change every iteration): its atoms,
+    each with the levels it comes from inside the body (a solver step, the user's vector
+    field), so the body is organised as the program around it is."""
     from jax.extend.core import Literal as JaxLiteral
 
     phase = atoms[owner].phase   # the body runs in its loop's sweep
     producer = {}
     made = []
+    sources: dict[str, list] = {}
     for j, var in enumerate(list(jaxpr.constvars) + list(jaxpr.invars)):
         nid = f"{prefix}i{j}"
         atoms[nid] = Node(nid, "loop-input", f"in {j}", aval=format_aval(var.aval), phase=phase)
@@ -228,9 +232,12 @@ def draw_structure(jaxpr, owner: str, prefix: str, atoms: dict, edges: list) -> 
         atoms[nid] = Node(nid, "op", label, detail, ", ".join(format_aval(v.aval) for v in eqn.outvars),
                           phase=phase)
         made.append(nid)
+        sources[nid] = equation_source(eqn)[0]
         for a in eqn.invars:
             if not isinstance(a, JaxLiteral) and a in producer:
                 edges.append((producer[a], nid))
         for v in eqn.outvars:
             producer[v] = nid
-    return made
+    ops = [nid for nid in made if nid in sources]
+    levels = dict(zip(ops, relative_scopes([sources[nid] for nid in ops])))
+    return [(nid, levels.get(nid, [])) for nid in made]

@@ -8,41 +8,54 @@ from .model import ComputationGraph
 from .view import FullGraph, count_residuals
 
 FIT_WIDTH_PT = 760       # about 1000 CSS pixels: a notebook's width
+MAX_LAYOUTS = 4          # smaller views laid out before the width is left as it is
 
 
 def fitted_to_width(full: FullGraph, graph: ComputationGraph, budget: int, depth, fold: bool, must_show: set,
                     width_pt: float = FIT_WIDTH_PT) -> ComputationGraph:
-    """Fewer open groups until the drawing is at most ``width_pt`` wide (laid out once per try;
+    """The view stacked top to bottom, then without the arrows between the sweeps, then with
+    fewer open groups, until the drawing is at most ``width_pt`` wide (each try laid out once;
     the last layout is kept for display)."""
 
     def width(g) -> float:
         match = re.search(r'<svg width="([\d.]+)pt"', g.svg() or "")
         return float(match.group(1)) if match else 0.0
 
-    for _ in range(4):
-        if width(graph) <= width_pt or budget <= 6:
-            break
+    def stacked(g: ComputationGraph) -> ComputationGraph:
+        """``g``, or the same view top to bottom when a short chain is too wide left to right
+        (the full graph then stays top to bottom, for the smaller views and the explorer)."""
+        if width(g) <= width_pt or full.rankdir != "auto" or g.rankdir != "LR":
+            return g
+        full.rankdir = "TB"
+        tall = full.view(set(g.open_groups))
+        if width(tall) < width(g):
+            return tall
+        full.rankdir = "auto"
+        return g
+
+    def without_residuals(g: ComputationGraph) -> ComputationGraph:
+        """``g`` without the light arrows from the forward sweep to the backward one, when they
+        are what makes it too wide (a note says so)."""
+        residuals = count_residuals(g.nodes, g.edges)
+        if width(g) <= width_pt or not residuals or g.draw_residuals is False:
+            return g
+        before = width(g)
+        g.draw_residuals = False
+        g.forget_layout()
+        if width(g) < before:
+            g.notes.append(f"{residuals} arrows from forward values to the backward sweep are left out "
+                           "to fit the notebook's width")
+        else:
+            g.draw_residuals = None
+            g.forget_layout()
+        return g
+
+    fitted = lambda g: without_residuals(stacked(g))   # noqa: E731  (each: one more layout at most)
+    graph, layouts = fitted(graph), 0
+    while width(graph) > width_pt and budget > 6 and layouts < MAX_LAYOUTS:
         budget = int(budget * 0.6)
         smaller = full.default_view(budget, depth, fold, must_show)
         if len(smaller.nodes) >= len(graph.nodes):
-            break
-        graph = smaller
-    if width(graph) > width_pt and full.rankdir == "auto" and graph.rankdir == "LR":
-        full.rankdir = "TB"     # a short chain too wide left to right: stack it
-        tall = full.view(set(graph.open_groups))
-        if width(tall) < width(graph):
-            graph = tall
-        else:
-            full.rankdir = "auto"
-    residuals = count_residuals(graph.nodes, graph.edges)
-    if width(graph) > width_pt and residuals and graph.draw_residuals is not False:
-        before = width(graph)
-        graph.draw_residuals = False   # the light arrows between the sweeps take room
-        graph.forget_layout()
-        if width(graph) < before:
-            graph.notes.append(f"{residuals} arrows from forward values to the backward sweep are left out "
-                               "to fit the notebook's width")
-        else:
-            graph.draw_residuals = None
-            graph.forget_layout()
+            continue   # the same view: a smaller budget may yet close a group (no layout spent)
+        graph, layouts = fitted(smaller), layouts + 1
     return graph

@@ -20,6 +20,7 @@ open groups: a closed group is drawn as one node carrying its operation count. V
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -27,6 +28,8 @@ from dataclasses import dataclass, field
 FOLDED_KINDS = ("activation",)
 # A group is split into blocks when it holds more items than this.
 MAX_FANOUT = 24
+# A block of a long group is named by the groups of these kinds inside it, else by its operations.
+NAMING_KINDS = ("module", "scope", "function", "library", "call", "activation")
 # Runs of at least this many identical sibling groups are rolled into one "× N" group.
 MIN_REPEAT = 3
 
@@ -273,21 +276,50 @@ class Hierarchy:
                 if seen[drawn_as] > 1:
                     group.label = f"{group.label} ({seen[drawn_as]})"
 
-    def split_long(self, labels: dict[str, str], fanout: int = MAX_FANOUT, only_top: bool = False) -> None:
-        """Groups (and the top level) with more than ``fanout`` items are cut into blocks."""
+    def split_long(self, labels: dict[str, str], fanout: int = MAX_FANOUT, only_top: bool = False,
+                   edges: list[tuple[str, str]] = ()) -> None:
+        """Groups (and the top level) with more than ``fanout`` items are cut into blocks of
+        consecutive items; blocks an arrow would run back between are merged, so the blocks are
+        in the order the data flows (a DAG drawn as a DAG)."""
         for parent in [None] + ([] if only_top else list(self.groups)):
             if parent is not None and parent not in self.groups:
                 continue
             while len(self.items(parent)) > fanout:
                 items = list(self.items(parent))
-                size = max(2, -(-len(items) // fanout))
-                for start in range(0, len(items), size):
-                    chunk = items[start:start + size]
+                # about sqrt(n) blocks of about sqrt(n) items: 40 items are 6 blocks of 7, not 20 of 2
+                size = max(2, -(-len(items) // fanout), math.isqrt(len(items) - 1) + 1)
+                chunks = self._forward_chunks(items, size, edges)
+                if len(chunks) < 2:
+                    break
+                for chunk in chunks:
                     if len(chunk) > 1:
+                        named = [self.groups[c].label for c in chunk
+                                 if c in self.groups and self.groups[c].kind in NAMING_KINDS]
                         ops = [labels[a] for c in chunk for a in (self.atoms(c) if c in self.groups else [c])
                                if a in labels]
-                        self.wrap(parent, chunk, _block_label(ops), "block")
+                        self.wrap(parent, chunk, _block_label(named) if named else _block_label(ops) or "constants",
+                                  "block")
 
+    def _forward_chunks(self, items: list[str], size: int, edges) -> list[list[str]]:
+        """``items`` cut every ``size``, with the chunks an edge runs back between merged."""
+        chunk_of_item = {item: i // size for i, item in enumerate(items)}
+        item_of_atom = {a: item for item in items for a in (self.atoms(item) if item in self.groups else [item])}
+        bounds = list(range(-(-len(items) // size)))      # chunk index -> the chunk it was merged into
+        find = lambda c: c if bounds[c] == c else find(bounds[c])   # noqa: E731
+        changed = True
+        while changed:
+            changed = False
+            for a, b in edges:
+                if a in item_of_atom and b in item_of_atom:
+                    ca, cb = find(chunk_of_item[item_of_atom[a]]), find(chunk_of_item[item_of_atom[b]])
+                    if ca > cb:   # runs back: everything from cb to ca is one block
+                        for c in range(cb, ca + 1):
+                            bounds[find(c)] = cb
+                        changed = True
+        chunks: dict[int, list[str]] = {}
+        for item in items:
+            chunks.setdefault(find(chunk_of_item[item]), []).append(item)
+        return list(chunks.values())
 
 def _is_literal(item: str) -> bool:
     return bool(re.fullmatch(r"n\d+l\d+|out\d+l", item))

@@ -74,7 +74,9 @@ def module_names(roots: list[tuple[str, Any]], below: str = "") -> dict[int, Mod
     names: dict[int, ModuleName] = {}
 
     def visit(obj: Any, path: str, root_name: str) -> None:
-        if isinstance(obj, bases):
+        if isinstance(obj, bases) and not type(obj).__name__.startswith("_"):
+            # (a library's private wrapper, such as eqx.filter_grad's _GradWrapper, is walked
+            # through but not named: it is the transformation, not a part of the model)
             if id(obj) in names:
                 return
             head = path or root_name

@@ -32,7 +32,7 @@ class Step:
     scope: list            # scopes.Level, outermost first
     backward: bool
     attached: list = field(default_factory=list)   # atoms drawn with the step (its literals)
-    loops: list = field(default_factory=list)      # (label, [atom ids]) of loop bodies and branches
+    loops: list = field(default_factory=list)      # (label, [(atom, its levels)]) of loop bodies, branches
     callee: str | None = None                      # the library function its source line called
     call_name: str | None = None                   # the folded library call (relu) that made it
 
@@ -65,10 +65,8 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
         h.place(step.id, home)
         for atom in step.attached:
             h.place(atom, home)
-        for label, atoms in step.loops:
-            loop = h.add_group(label, "loop", home)
-            for atom in atoms:
-                h.place(atom, loop)
+        for label, placed in step.loops:
+            _place_in_runs(h, h.add_group(label, "loop", home), placed)
     h.dissolve_trivial()
 
     layer_of_input = _layer_keys(inputs)
@@ -99,9 +97,23 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
     _name_lines_by_what_they_call(h, {s.id: s.callee for s in steps if s.callee},
                                   {s.id: s.call_name for s in steps if s.call_name})
     h.roll_repeats(labels)
-    h.split_long(labels)
+    h.split_long(labels, edges=edges)
     h.number_repeated_labels()
     return h
+
+
+def _place_in_runs(h: Hierarchy, parent: str, placed: list[tuple[str, list]]) -> None:
+    """Atoms under ``parent``, in groups of consecutive atoms sharing their levels (a loop body:
+    the solver's step, the user's vector field inside it)."""
+    stack: list[tuple[tuple, str]] = []
+    for atom, levels in placed:
+        depth = 0
+        while depth < len(stack) and depth < len(levels) and stack[depth][0] == levels[depth].key:
+            depth += 1
+        del stack[depth:]
+        for level in levels[depth:]:
+            stack.append((level.key, h.add_group(level.label, level.kind, stack[-1][1] if stack else parent)))
+        h.place(atom, stack[-1][1] if stack else parent)
 
 
 def _looks_like_layer_norm(ops: list[str]) -> bool:

@@ -128,12 +128,16 @@ def equation_source(eqn) -> tuple[list[Level], tuple, str | None]:
     frames = tuple(_raw_frames(eqn))
     named = [Level(("scope", i, name), name, "module" if is_module_label(name) else "scope")
              for i, name in enumerate(module_level_names(_named_scopes(eqn)))]
-    return named + list(_frames_scope(frames)), _frames_origin(frames), _frames_callee(frames)
+    levels = named + list(_frames_scope(frames))
+    if not named:   # a library that names nothing itself (Diffrax) is drawn by its own functions
+        levels += _library_levels(frames)
+    return levels, _frames_origin(frames), _frames_callee(frames)
 
 
 # Library frames that only pass a call on (decorators, Haiku's method interceptors): the
 # function they call names the equation, not they.
-PASS_THROUGH = frozenset({None, "wrapped", "wrapper", "inner", "decorated", "run_interceptors", "wrapped_fn"})
+PASS_THROUGH = frozenset({None, "wrapped", "wrapper", "inner", "decorated", "run_interceptors", "wrapped_fn",
+                          "fun_wrapped", "BoundMethod"})
 _JAX_INTERNALS = os.sep + os.path.join("jax", "_src") + os.sep
 _OUR_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -158,6 +162,45 @@ def _frames_callee(frames: tuple) -> str | None:
         if name not in PASS_THROUGH:
             return name
     return None
+
+
+LIBRARY_LEVELS = 2   # levels of a library's own functions drawn below the one the user called
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _library_levels(frames: tuple) -> tuple[Level, ...]:
+    """Below the library function the user's line called (``diffeqsolve``), the library's own
+    public functions that made an equation, outermost first, at most LIBRARY_LEVELS deep:
+    ``RecursiveCheckpointAdjoint.loop``, ``Tsit5.step``. Private helpers, decorators and JAX
+    itself are passed through. Inside a jitted library function JAX keeps no frame of the
+    user's: the first library function is then the jitted one (its call is drawn already)."""
+    last_user = max((i for i, (code, _) in enumerate(frames) if is_user_file(code.co_filename)), default=-1)
+    names: list[tuple] = []
+    for code, _ in frames[last_user + 1:]:   # (inside a jitted library function, no user frame)
+        file_name = code.co_filename
+        if _JAX_INTERNALS in file_name or file_name.startswith(_OUR_PACKAGE):
+            continue
+        qualname = getattr(code, "co_qualname", code.co_name)
+        name = _readable_method_name(qualname)
+        if name is None or name.startswith("_") or name.split(".")[-1] in PASS_THROUGH:
+            continue
+        names.append((file_name, code.co_firstlineno, name))
+    levels, caller = [], None
+    for file_name, first_line, name in names[1:1 + LIBRARY_LEVELS]:   # names[0]: what the line called
+        key = ("library", file_name, first_line, caller)
+        levels.append(Level(key, name, "library"))
+        caller = key
+    return tuple(levels)
+
+
+def _readable_method_name(qualname: str) -> str | None:
+    """``Tsit5.step`` as it is, ``MLP.__call__`` -> ``MLP``, ``f.<locals>.g`` -> ``g``."""
+    parts = [p for p in qualname.split(".") if p != "<locals>"]
+    if parts and parts[-1] == "__call__" and len(parts) > 1:
+        parts = parts[:-1]
+    if not parts or parts[-1].startswith("<"):
+        return None
+    return ".".join(parts[-2:]) if len(parts) > 1 and parts[-2][:1].isupper() else parts[-1]
 
 
 def _readable_function_name(qualname: str) -> str | None:

@@ -175,7 +175,7 @@ class FullGraph:
         budget = 10 ** 9 if max_nodes is None else max_nodes
         if len(self.hierarchy.top) > budget:   # even fully collapsed it would not fit: blocks
             labels = {a: n.label for a, n in self.atoms.items() if n.kind == "op"}
-            self.hierarchy.split_long(labels, fanout=budget, only_top=True)
+            self.hierarchy.split_long(labels, fanout=budget, only_top=True, edges=self.edges)
         opened = self.hierarchy.opened_to_fit(budget, depth, fold, must_show)
         return self.view(opened)
 
