@@ -96,6 +96,9 @@ def graph_to_dot(graph) -> str:
         pad = "  " * indent
         for n in children.get(cluster_id, []):
             style = STYLE.get(n.kind, STYLE["op"])
+            if n.kind == "group" and n.phase in ("input", "output"):   # a pytree of inputs or outputs
+                style = STYLE[n.phase].replace('style="rounded,filled"', 'style="rounded,filled,bold"') + \
+                    ", peripheries=2"
             if n.kind == "op" and n.phase == "backward":
                 style = style.replace("#fff2b3", BACKWARD_FILL)
             if n.kind == "group" and n.phase == "backward":

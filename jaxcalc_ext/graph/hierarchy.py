@@ -297,8 +297,8 @@ class Hierarchy:
                                  if c in self.groups and self.groups[c].kind in NAMING_KINDS]
                         ops = [labels[a] for c in chunk for a in (self.atoms(c) if c in self.groups else [c])
                                if a in labels]
-                        self.wrap(parent, chunk, _block_label(named) if named else _block_label(ops) or "constants",
-                                  "block")
+                        self.wrap(parent, chunk, _block_label(named) if named else _block_label(ops) or
+                                  _atoms_label(chunk), "block")
 
     def _forward_chunks(self, items: list[str], size: int, edges) -> list[list[str]]:
         """``items`` cut every ``size``, with the chunks an edge runs back between merged."""
@@ -336,6 +336,12 @@ def _run_label(labels: list[str]) -> str:
             if x != y:
                 return first.replace(x, f"{x}–{y}", 1)
     return f"{first} … {last}"
+
+
+def _atoms_label(items: list[str]) -> str:
+    """A block with no operation in it: its inputs, outputs or constants."""
+    kinds = {re.match(r"[a-z]+", i).group(0) for i in items}
+    return {frozenset({"in"}): "inputs", frozenset({"out"}): "outputs"}.get(frozenset(kinds), "constants")
 
 
 def _block_label(ops: list[str]) -> str:

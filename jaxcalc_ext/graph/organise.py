@@ -23,7 +23,8 @@ from .scopes import shortened
 HOME_KINDS = ("layer", "function", "call", "scope", "module")
 MIN_ITEMS_TO_SPLIT = 8
 MAX_NAMES_IN_A_LABEL = 3    # a line named by more library calls keeps its source text
-PHASE_LABELS = {"forward": "forward sweep", "backward": "backward sweep (transposed)"}
+PHASE_LABELS = {"forward": "forward sweep", "backward": "backward sweep (transposed)",
+                "after": "after the backward sweep"}
 
 
 @dataclass
@@ -38,16 +39,20 @@ class Step:
 
 
 def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tuple[str, str | None]],
-             edges: list[tuple[str, str]], labels: dict[str, str], consts: list[str] = ()) -> Hierarchy:
+             edges: list[tuple[str, str]], labels: dict[str, str], consts: list[str] = (),
+             output_names: dict[str, str] | None = None) -> Hierarchy:
     """The hierarchy of a graph; see the module docstring."""
+    output_names = output_names or {}
     h = Hierarchy()
     two_phases = any(s.backward for s in steps) and not all(s.backward for s in steps)
+    last_backward = max((i for i, s in enumerate(steps) if s.backward), default=-1)
     stack: list[tuple[tuple, str, int]] = []       # (level key, group id, last line)
     phases: dict[tuple, str] = {}
-    for step in steps:
+    for index, step in enumerate(steps):
         path = list(step.scope)
         if two_phases:
-            phase = "backward" if step.backward else "forward"
+            # what runs after the gradient (an optimiser's update) is not part of the forward sweep
+            phase = "backward" if step.backward else ("after" if index > last_backward else "forward")
             path = [_phase_level(phase)] + path
         depth = 0
         while depth < len(stack) and depth < len(path) and stack[depth][0] == path[depth].key \
@@ -92,6 +97,7 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
     for atom, producer in outputs:
         h.place(atom, _home(h, producer))
     _move_to_front(h, [a for a, _ in inputs] + list(consts))
+    _group_by_pytree_parent(h, inputs + [(atom, name) for atom, name in output_names.items()])
     h.dissolve_trivial()
     _name_known_lines(h, labels)
     _name_lines_by_what_they_call(h, {s.id: s.callee for s in steps if s.callee},
@@ -114,6 +120,49 @@ def _place_in_runs(h: Hierarchy, parent: str, placed: list[tuple[str, list]]) ->
         for level in levels[depth:]:
             stack.append((level.key, h.add_group(level.label, level.kind, stack[-1][1] if stack else parent)))
         h.place(atom, stack[-1][1] if stack else parent)
+
+
+MIN_PYTREE_GROUP = 3   # leaves of one pytree node (an optimiser's mu) drawn as a group from this many
+CROWDED = 12           # ... where a group holds at least this many inputs and outputs
+
+
+def _group_by_pytree_parent(h: Hierarchy, named_atoms: list[tuple[str, str]]) -> None:
+    """Where inputs and outputs crowd one group, those that are leaves of one pytree node
+    (Adam's ``opt_state[0].mu``: one leaf per parameter) are drawn as one group named by that
+    node: the deepest node holding at least MIN_PYTREE_GROUP of them."""
+    def ancestors(name: str) -> list[str]:
+        out = []
+        while True:
+            up = re.sub(r"(\[[^\[\]]*\]|\.\w+)$", "", name)
+            if up == name or not up:
+                return out
+            out.append(up)
+            name = up
+
+    names = dict(named_atoms)
+    for parent in [None, *list(h.groups)]:
+        if parent is not None and parent not in h.groups:
+            continue
+        here = [i for i in h.items(parent) if i in names]
+        if len(here) < CROWDED:
+            continue   # a few inputs are read one by one (a textbook's w, b, x)
+        counts: dict[str, int] = {}
+        for item in here:
+            for node in ancestors(names[item]):
+                counts[node] = counts.get(node, 0) + 1
+        runs: dict[str, list[str]] = {}
+        for item in here:
+            node = next((n for n in ancestors(names[item]) if MIN_PYTREE_GROUP <= counts[n] < len(h.items(parent))),
+                        None)
+            if node is not None:
+                runs.setdefault(node, []).append(item)
+        for node, members in runs.items():
+            items = h.items(parent)
+            chosen = set(members)
+            at = sum(1 for i in items[:items.index(members[0])] if i not in chosen)
+            rest = [i for i in items if i not in chosen]
+            items[:] = rest[:at] + members + rest[at:]      # side by side, where the first one was
+            h.wrap(parent, members, node, "pytree")
 
 
 def _looks_like_layer_norm(ops: list[str]) -> bool:

@@ -152,7 +152,12 @@ class FullGraph:
             if f and (not flag or f != "nan-path"):
                 flag = f if flag in ("", "nan-path") else flag
         phase = "backward" if ops and all(self.atoms[a].phase == "backward" for a in ops) else "forward"
-        node = Node(gid, "group", g.label, f"{len(ops)} ops" if len(ops) != 1 else "1 op",
+        detail = f"{len(ops)} ops" if len(ops) != 1 else "1 op"
+        kinds = {self.atoms[a].kind for a in inside}
+        if not ops and kinds in ({"input"}, {"output"}):   # a pytree of inputs or outputs (Adam's mu)
+            phase = kinds.pop()
+            detail = f"{len(inside)} {phase}s"
+        node = Node(gid, "group", g.label, detail,
                     result_node.aval if result_node else "",
                     value=result_node.value if result_node else None,
                     adjoint=result_node.adjoint if result_node else None,

@@ -260,6 +260,7 @@ def test_explorer_kernel_side_opens_searches_and_describes_values():
     assert set(explorer.cards) == before
     explorer.search("gelu")
     assert explorer.highlight and "match" in explorer.message
+    explorer.search("params[2][0]")                          # opens the groups around it
     weight = next(c for c in explorer.cards.values() if c["label"] == "params[2][0]")
     assert weight["value"]["histogram"]["counts"] and sum(weight["value"]["histogram"]["counts"]) == 80 * 80
     assert weight["flops"] == 0 and weight["aval"] == "f32[80,80]"
@@ -288,7 +289,7 @@ def test_a_python_loop_over_layers_on_one_line_is_cut_into_its_layers():
     labels = {n.label + (f" × {n.repeat}" if n.repeat > 1 else "") for n in graph.nodes}
     assert "params[0–6] × 7" in labels, labels
     assert operations_drawn(graph) == len(graph.full.forward_order)
-    assert not any(n.kind == "group" and n.ops == 0 for n in graph.nodes)
+    assert not any(n.kind == "group" and n.ops == 0 and n.group_kind != "pytree" for n in graph.nodes)
 
 
 def test_a_collapsed_layer_is_typed_by_the_activations_it_hands_on(mlp_graph):
