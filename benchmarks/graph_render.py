@@ -152,12 +152,47 @@ def ecosystem() -> None:
     hk_x = jnp.ones((8, 16))
     hk_params = forward.init(jax.random.key(0), hk_x)
     labels = jnp.arange(8) % 10
+    import diffrax
+
+    class EqxCNN(eqx.Module):   # Equinox's CNN example: functions and a pooling layer among the layers
+        layers: list
+
+        def __init__(self, key):
+            k1, k2, k3 = jax.random.split(key, 3)
+            self.layers = [eqx.nn.Conv2d(1, 3, kernel_size=4, key=k1), eqx.nn.MaxPool2d(kernel_size=2),
+                           jax.nn.relu, jnp.ravel, eqx.nn.Linear(1728, 64, key=k2), jax.nn.sigmoid,
+                           eqx.nn.Linear(64, 10, key=k3), jax.nn.log_softmax]
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    def eqx_loss(model, x, y):
+        return -jnp.mean(jnp.take_along_axis(jax.vmap(model)(x), y[:, None], axis=1))
+
+    def solve(a):
+        term = diffrax.ODETerm(lambda t, y, args: -args * y)
+        return diffrax.diffeqsolve(term, diffrax.Tsit5(), t0=0.0, t1=1.0, dt0=0.05, y0=1.0, args=a).ys[-1]
+
+    adam = optax.adam(1e-3)
+
+    def train_step(params, opt_state, x, y):
+        grads = jax.grad(lambda p: optax.softmax_cross_entropy_with_integer_labels(
+            forward.apply(p, x), y).mean())(params)
+        updates, opt_state = adam.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
+
     cases = [
         ("Flax NNX CNN, nnx.grad", nnx.grad(nnx_loss), (NNXCNN(nnx.Rngs(0)), jnp.ones((8, 28, 28, 1)), labels)),
+        ("Equinox CNN, eqx.filter_grad", eqx.filter_grad(eqx_loss),
+         (EqxCNN(jax.random.key(1)), jnp.ones((2, 1, 28, 28)), jnp.array([3, 7]))),
         ("Equinox MLP, eqx.filter_grad", eqx.filter_grad(lambda m, x: jnp.mean(jax.vmap(m)(x) ** 2)),
          (mlp, jnp.ones((8, 16)))),
         ("Haiku MLP, jax.grad", jax.grad(lambda p, x, y: optax.softmax_cross_entropy_with_integer_labels(
             forward.apply(p, x), y).mean()), (hk_params, hk_x, labels)),
+        ("Optax Adam step on the Haiku MLP", train_step, (hk_params, adam.init(hk_params), hk_x, labels)),
+        ("Diffrax Tsit5 solve, jax.grad in its parameter", jax.grad(solve), (0.7,)),
     ]
     for name, f, args in cases:
         ours(f, *args)   # first call: imports and dispatch caches

@@ -92,6 +92,11 @@ def graph_to_dot(graph) -> str:
     for c in graph.clusters.values():
         sub.setdefault(c.parent, []).append(c)
 
+    first_reader: dict[str, str] = {}
+    for a, b in graph.edges:
+        first_reader.setdefault(a, b)
+    cluster_of = {n.id: n.cluster for n in graph.nodes}
+
     def emit(cluster_id, indent):
         pad = "  " * indent
         for n in children.get(cluster_id, []):
@@ -109,6 +114,17 @@ def graph_to_dot(graph) -> str:
             if n.flag:
                 extra = ", " + FLAG_STYLE[n.flag]
             out.append(f"{pad}{quote(n.id)} [label={quote(node_label(n, graph.values, graph.adjoints))}, {style}{extra}];")
+        if graph.rankdir == "TB":
+            # top to bottom, an input inside a cluster sits beside the operation that reads it
+            # (a weight beside its matmul), not a rank above, where it would make this cluster
+            # overlap the one before and push it sideways (a staircase of layers)
+            beside: set[str] = set()     # one input beside each operation (two would wrap around it)
+            for n in children.get(cluster_id, []):
+                reader = first_reader.get(n.id) if n.kind in ("input", "const") else None
+                if reader is not None and reader not in beside and cluster_of.get(reader) == cluster_id \
+                        and cluster_id is not None:
+                    beside.add(reader)
+                    out.append(f"{pad}{{rank=same; {quote(n.id)}; {quote(reader)};}}")
         for c in sub.get(cluster_id, []):
             out.append(f"{pad}subgraph {quote('cluster_' + c.id)} {{")
             out.append(f"{pad}  label={quote(c.label)}; style=\"rounded,dashed\"; color=\"#888888\";")
