@@ -182,16 +182,17 @@ def _dynamic_tracer() -> Callable | None:
     """JAX's own tracer entry point, or None if this JAX release moved it (checked once, so a
     user's own TypeError is never mistaken for a missing API)."""
     try:
-        from jax._src import api_util
+        from jax._src import api_util, core
         from jax._src import linear_util as lu
         from jax._src.interpreters import partial_eval as pe
 
-        api_util.debug_info, api_util.shaped_abstractify, lu.wrap_init, pe.trace_to_jaxpr_dynamic  # noqa: B018
+        abstractify = getattr(core, "shaped_abstractify", None) or api_util.shaped_abstractify
+        api_util.debug_info, lu.wrap_init, pe.trace_to_jaxpr_dynamic  # noqa: B018
     except (ImportError, AttributeError):
         return None
 
     def trace_flat(flat: Callable, leaves: list):
-        avals = [api_util.shaped_abstractify(leaf) for leaf in leaves]
+        avals = [abstractify(leaf) for leaf in leaves]
         debug = api_util.debug_info("jaxcalc_ext", flat, tuple(leaves), {})
         jaxpr, out_avals, consts = pe.trace_to_jaxpr_dynamic(lu.wrap_init(flat, debug_info=debug), avals)
         return jcore.ClosedJaxpr(jaxpr, consts), out_avals
