@@ -168,6 +168,11 @@ class _Worker:
                 if code is not None and code < 0:
                     raise _WorkerCrashed(f"the Graphviz engine crashed (signal {-code})") from None
                 raise _WorkerFailed(str(err) or type(err).__name__) from None
+            except BaseException:
+                # interrupted (KeyboardInterrupt, a cancelled request) while the child draws: its
+                # reply would be read as the answer to the next drawing, a wrong picture; it goes
+                self._stop()
+                raise
             if kind == b"err":
                 raise _WorkerFailed(body.decode("utf-8", "replace")[:200])
             return body

@@ -48,7 +48,8 @@ def _names_better(outer: "Group", inner: "Group") -> bool:
 class Group:
     id: str
     label: str
-    kind: str                 # call | scope | module | function | activation | line | phase | layer | repeat | block | loop
+    kind: str                 # call | scope | module | function | library | activation | line | phase | layer
+                              # | repeat | block | loop | pytree
     parent: str | None
     items: list[str] = field(default_factory=list)
     repeat: int = 1

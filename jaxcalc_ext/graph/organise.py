@@ -122,6 +122,11 @@ def _place_in_runs(h: Hierarchy, parent: str, placed: list[tuple[str, list]]) ->
         h.place(atom, stack[-1][1] if stack else parent)
 
 
+def pytree_parent(name: str) -> str:
+    """``params[3]`` for ``params[3][0]``, ``opt_state[0].mu`` for ``opt_state[0].mu['w']``."""
+    return re.sub(r"(\[[^\[\]]*\]|\.\w+)$", "", name)
+
+
 MIN_PYTREE_GROUP = 3   # leaves of one pytree node (an optimiser's mu) drawn as a group from this many
 CROWDED = 12           # ... where a group holds at least this many inputs and outputs
 
@@ -132,12 +137,10 @@ def _group_by_pytree_parent(h: Hierarchy, named_atoms: list[tuple[str, str]]) ->
     node: the deepest node holding at least MIN_PYTREE_GROUP of them."""
     def ancestors(name: str) -> list[str]:
         out = []
-        while True:
-            up = re.sub(r"(\[[^\[\]]*\]|\.\w+)$", "", name)
-            if up == name or not up:
-                return out
+        while (up := pytree_parent(name)) not in (name, ""):
             out.append(up)
             name = up
+        return out
 
     names = dict(named_atoms)
     for parent in [None, *list(h.groups)]:
@@ -220,7 +223,7 @@ def _new_call(level, last_line: int, backward: bool) -> bool:
 def _layer_keys(inputs: list[tuple[str, str]]) -> dict[str, str]:
     """Input atom -> its parameter group (``params[3]`` for ``params[3][0]``), for pytrees of
     parameters with at least two groups; plain array arguments get none."""
-    prefix = {atom: re.sub(r"(\[[^\[\]]*\]|\.\w+)$", "", name) for atom, name in inputs}
+    prefix = {atom: pytree_parent(name) for atom, name in inputs}
     sizes: dict[str, int] = {}
     for p in prefix.values():
         sizes[p] = sizes.get(p, 0) + 1

@@ -271,3 +271,29 @@ def test_labels_never_start_with_an_empty_line():
     node = Node("g1", "group", "", "0 ops")
     assert node_label(node, False, False) == "0 ops"
     assert node_label(Node("g2", "group", "", ""), False, False) == "group"
+
+
+def test_an_interrupted_drawing_never_answers_the_next_one(monkeypatch):
+    """The long-lived drawing child is ended when a drawing is interrupted: its late reply would
+    otherwise be read as the next drawing's picture."""
+    from jaxcalc_ext.graph.backend import _worker
+
+    calls = {"n": 0}
+    real_reply = render_module._Reply
+
+    class InterruptedOnce(real_reply):
+        def line(self):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise KeyboardInterrupt
+            return super().line()
+
+    monkeypatch.setattr(render_module, "_Reply", InterruptedOnce)
+    first = "digraph { a -> b }"
+    second = 'digraph { "only_in_the_second" }'
+    python = [sys.executable, "-I"]
+    with pytest.raises(KeyboardInterrupt):
+        _worker.render(python, first, "svg", 20.0)
+    assert _worker.process is None                       # the child that held the first reply is gone
+    svg = _worker.render(python, second, "svg", 20.0).decode()
+    assert "only_in_the_second" in svg and ">a<" not in svg

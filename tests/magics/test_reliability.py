@@ -144,3 +144,32 @@ def deeper(x):
     assert after <= 2.0 * before + 2.5, f"after a graph build: {after:.1f} s (before: {before:.1f} s)"
     assert km.is_alive()
     _state_is_untouched(kc)
+
+
+def test_after_interrupting_tracing_or_drawing_the_next_request_starts_at_once(kernel):
+    """Issue 21 part 6, the other two kinds of work: JAX tracing a 30,000-operation function (it
+    cannot be stopped from outside: abandoned, it finishes in the background) and Graphviz
+    drawing every one of 7,000 nodes (its child process is ended, so its late picture can
+    never answer the next drawing). Times are relative to the same requests before."""
+    km, kc = kernel
+    reply, errors = _run(kc, """
+def long_trace(x):
+    for _ in range(30000):
+        x = x * 1.0001
+    return x
+def chain(x):
+    for _ in range(7000):
+        x = jnp.sin(x) * 0.9 + 0.1
+    return x
+""")
+    assert reply["content"]["status"] == "ok", errors
+    before = _timed(kc, "%taylor sin(x) * 2.5 --at 0.3 --order 5")
+    drawing_before = _timed(kc, "%graddag lambda w: jnp.tanh(w) * w 0.5")
+    _interrupt_after(km, kc, "%taylor long_trace --at 0.3 --order 3", 1.0)       # JAX tracing
+    after = _timed(kc, "%taylor cos(x) * 2.5 --at 0.3 --order 5")
+    assert after <= 2.0 * before + 2.5, f"after tracing: {after:.1f} s (before: {before:.1f} s)"
+    _interrupt_after(km, kc, "%graddag chain 1.0 --max-nodes 0", 4.0)            # drawing 7,000 nodes
+    after = _timed(kc, "%graddag lambda w: jnp.cos(w) * w 0.5")
+    assert after <= 2.0 * drawing_before + 2.5, f"after drawing: {after:.1f} s (before: {drawing_before:.1f} s)"
+    assert km.is_alive()
+    _state_is_untouched(kc)
