@@ -38,6 +38,13 @@ def quote(text: str) -> str:
     return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
 
 
+DETAIL_CHARS = 44   # a node's params and types line, cut: the full text is in the table and the explorer's card
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= DETAIL_CHARS else line[:DETAIL_CHARS - 1] + "…"
+
+
 def node_label(node, values: bool, adjoints: bool) -> str:
     lines = [node.label + (f" × {node.repeat}" if node.repeat > 1 else "")]
     if node.flag == "nan-forward":
@@ -45,9 +52,9 @@ def node_label(node, values: bool, adjoints: bool) -> str:
     elif node.flag == "nan-adjoint":
         lines[0] = "NaN/Inf adjoint born here: " + lines[0]
     if node.detail:
-        lines.append(node.detail)
+        lines.append(_cut(node.detail))
     if node.aval and node.kind != "literal":
-        lines.append(node.aval)
+        lines.append(_cut(node.aval))
     if values and node.value is not None:
         lines.append(f"= {_without_type(format_value(node.value), node.aval)}")
     if adjoints and node.kind not in ("literal", "loop-input") and node.adjoint is not None:
