@@ -142,23 +142,30 @@ _JAX_INTERNALS = os.sep + os.path.join("jax", "_src") + os.sep
 _OUR_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
+def _last_user_frame(frames: tuple) -> int | None:
+    return max((i for i, (code, _) in enumerate(frames) if is_user_file(code.co_filename)), default=None)
+
+
+def _in_a_library(code) -> bool:
+    """A frame of a library's own code: not the user's, not JAX's internals, not ours."""
+    name = code.co_filename
+    return not (_JAX_INTERNALS in name or name.startswith(_OUR_PACKAGE) or is_user_file(name))
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def _frames_callee(frames: tuple) -> str | None:
     """The library function the user's innermost line called to make an equation, as that
     library names it: Flax's ``avg_pool``, Optax's ``softmax_cross_entropy_with_integer_labels``,
     an activation (``relu``); None when the line calls JAX itself (``jnp.tanh(x @ w)``, whose
     source line is the better name) or no user frame is known."""
-    last_user = max((i for i, (code, _) in enumerate(frames) if is_user_file(code.co_filename)), default=None)
+    last_user = _last_user_frame(frames)
     if last_user is None:
         return None
     for code, _ in frames[last_user + 1:]:
-        file_name = code.co_filename
-        activation = _activation(file_name, code.co_name)
+        activation = _activation(code.co_filename, code.co_name)
         if activation is not None:
             return activation
-        if _JAX_INTERNALS in file_name or file_name.startswith(_OUR_PACKAGE):
-            continue
-        name = _readable_function_name(getattr(code, "co_qualname", code.co_name))
+        name = _readable_name(getattr(code, "co_qualname", code.co_name)) if _in_a_library(code) else None
         if name not in PASS_THROUGH:
             return name
     return None
@@ -174,17 +181,14 @@ def _library_levels(frames: tuple) -> tuple[Level, ...]:
     ``RecursiveCheckpointAdjoint.loop``, ``Tsit5.step``. Private helpers, decorators and JAX
     itself are passed through. Inside a jitted library function JAX keeps no frame of the
     user's: the first library function is then the jitted one (its call is drawn already)."""
-    last_user = max((i for i, (code, _) in enumerate(frames) if is_user_file(code.co_filename)), default=-1)
+    last_user = _last_user_frame(frames)
     names: list[tuple] = []
-    for code, _ in frames[last_user + 1:]:   # (inside a jitted library function, no user frame)
-        file_name = code.co_filename
-        if _JAX_INTERNALS in file_name or file_name.startswith(_OUR_PACKAGE):
-            continue
-        qualname = getattr(code, "co_qualname", code.co_name)
-        name = _readable_method_name(qualname)
+    for code, _ in frames[(-1 if last_user is None else last_user) + 1:]:
+        name = _readable_name(getattr(code, "co_qualname", code.co_name), with_class=True) \
+            if _in_a_library(code) else None
         if name is None or name.startswith("_") or name.split(".")[-1] in PASS_THROUGH:
             continue
-        names.append((file_name, code.co_firstlineno, name))
+        names.append((code.co_filename, code.co_firstlineno, name))
     levels, caller = [], None
     for file_name, first_line, name in names[1:1 + LIBRARY_LEVELS]:   # names[0]: what the line called
         key = ("library", file_name, first_line, caller)
@@ -193,23 +197,17 @@ def _library_levels(frames: tuple) -> tuple[Level, ...]:
     return tuple(levels)
 
 
-def _readable_method_name(qualname: str) -> str | None:
-    """``Tsit5.step`` as it is, ``MLP.__call__`` -> ``MLP``, ``f.<locals>.g`` -> ``g``."""
+def _readable_name(qualname: str, with_class: bool = False) -> str | None:
+    """``MLP.__call__`` -> ``MLP``, ``pool.<locals>.inner`` -> ``inner``, ``<lambda>`` -> None;
+    ``with_class``: a method keeps its class (``Tsit5.step``)."""
     parts = [p for p in qualname.split(".") if p != "<locals>"]
     if parts and parts[-1] == "__call__" and len(parts) > 1:
         parts = parts[:-1]
     if not parts or parts[-1].startswith("<"):
         return None
-    return ".".join(parts[-2:]) if len(parts) > 1 and parts[-2][:1].isupper() else parts[-1]
-
-
-def _readable_function_name(qualname: str) -> str | None:
-    """``MLP.__call__`` -> ``MLP``, ``pool.<locals>.inner`` -> ``inner``, ``<lambda>`` -> None."""
-    parts = [p for p in qualname.split(".") if p != "<locals>"]
-    if parts and parts[-1] == "__call__" and len(parts) > 1:
-        parts = parts[:-1]
-    name = parts[-1] if parts else ""
-    return None if not name or name.startswith("<") else name
+    if with_class and len(parts) > 1 and parts[-2][:1].isupper():
+        return ".".join(parts[-2:])
+    return parts[-1]
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -245,7 +243,7 @@ def _frames_origin(frames: tuple) -> tuple:
     their transposes in a gradient all share it (JAX gives them the forward call's traceback),
     so the explorer can link a forward node to its backward ones.
     """
-    last_user = max((i for i, (code, _) in enumerate(frames) if is_user_file(code.co_filename)), default=None)
+    last_user = _last_user_frame(frames)
     if last_user is None:
         return ()
     key = []

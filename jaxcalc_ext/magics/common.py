@@ -21,10 +21,10 @@ def option_names(magic) -> set[str]:
     return {name for action in magic.parser._actions for name in action.option_strings} | {"-h", "--help"}
 
 
-# The library's option names as the magics' flags, with their values written as typed.
+# The library's option names whose flag is not ``--`` + the name (``points`` is ``--points``,
+# ``max_nodes`` is ``--max-nodes``), with how a sequence value is written on the line.
 _FLAGS: dict[str, tuple[str, str]] = {   # option -> (flag, separator between a sequence's items)
-    "points": ("--points", " "), "orders": ("--order", ","), "x0": ("--at", ","), "span": ("--range", " "),
-    "max_nodes": ("--max-nodes", " "), "depth": ("--depth", " "), "order": ("--order", ","),
+    "orders": ("--order", ","), "x0": ("--at", ","), "span": ("--range", " "),
 }
 
 
