@@ -61,12 +61,12 @@ class JaxCalcError(JaxCalcException, ValueError):
 class UnsupportedPrimitiveError(JaxCalcError):
     """The Taylor engine has no rule for a primitive that the series flows through."""
 
-    def __init__(self, primitive_name: str):
-        self.primitive_name = primitive_name
-        super().__init__(
-            f"the Taylor engine has no rule for the JAX primitive '{primitive_name}'; "
-            "use method='nested' (or method='auto', which falls back to it)"
-        )
+    def __init__(self, primitive_name: str, where: str | None = None):
+        self.primitive_name, self.where = primitive_name, where
+        at = f" ({where})" if where else ""
+        super().__init__(f"the Taylor engine has no rule for the JAX primitive '{primitive_name}'{at}; "
+                         "use {method} (or the default auto method, which falls back to it)",
+                         options={"method": "nested"})
 
 
 class BudgetError(JaxCalcError):

@@ -48,7 +48,13 @@ def format_aval(aval) -> str:
 
 
 def format_value(value) -> str:
-    """Scalars to 4 significant digits; arrays as shape plus a short summary."""
+    """Scalars to 4 significant digits; arrays as shape plus a short summary; a PRNG key by its
+    type (its bits mean nothing to a reader)."""
+    from .dtypes import is_extended
+
+    dtype = getattr(value, "dtype", None)
+    if is_extended(dtype):
+        return f"{dtype}[{','.join(map(str, getattr(value, 'shape', ())))}]"
     try:
         a = np.asarray(value)
     except Exception:

@@ -32,7 +32,8 @@ import jax
 import numpy as np
 from jax.extend import core as jcore
 
-from .errors import JaxCalcError
+from .errors import JaxCalcError, JaxCalcException
+from .user_code import mark_raised_by_user
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,13 +127,32 @@ def trace_function(f: Callable, x) -> TracedFunction:
     return TracedFunction(closed, tree, shapes, (fingerprint(closed.jaxpr), tree))
 
 
-def trace(f: Callable, *args) -> tuple[jcore.ClosedJaxpr, Any, tuple]:
+def _is_array_leaf(leaf) -> bool:
+    return isinstance(leaf, (jax.Array, np.ndarray, np.generic, int, float, complex))
+
+
+def call_users_function(f: Callable, *args):
+    """``f(*args)``, where anything ``f`` raises (any class: a ``KeyboardInterrupt`` or a
+    ``BaseException`` of its own included) is marked as the user's, to be worded in one line by
+    the magics; the library lets it propagate unchanged, as Python would."""
+    try:
+        return f(*args)
+    except JaxCalcException:
+        raise
+    except BaseException as err:
+        mark_raised_by_user(err, getattr(f, "__name__", None) or type(f).__name__)
+        raise
+
+
+def trace(f: Callable, *args, static_outputs: bool = False) -> tuple[jcore.ClosedJaxpr, Any, tuple]:
     """The one tracer: ``f(*args)`` traced afresh (a new wrapper each time, so no tracing cache
     can hand back an old program) into ``(closed_jaxpr, out_tree, flat_out_shapes)``.
 
     Every feature traces through here (the Taylor engine, the graph builder, ``%jaxpr``), so a
     mistake gets the same words everywhere (:func:`tracing_mistakes`), and an argument JAX
-    cannot trace (a function inside a model) names the fix.
+    cannot trace (a function inside a model) names the fix. With ``static_outputs`` the leaves
+    of the output that are not arrays (a module's name, an activation function) are held static,
+    as ``eqx.filter_jit`` returns them; otherwise they are refused.
 
     JAX's own tracer entry point (``pe.trace_to_jaxpr_dynamic``) is about twice as fast as
     ``jax.make_jaxpr`` (no jit wrapper, no cache look-up); under an outer trace (the user's
@@ -146,9 +166,12 @@ def trace(f: Callable, *args) -> tuple[jcore.ClosedJaxpr, Any, tuple]:
     leaves, args_tree = jax.tree_util.tree_flatten(args)
 
     def flat(*leaves):
-        out, tree = jax.tree_util.tree_flatten(f(*jax.tree_util.tree_unflatten(args_tree, leaves)))
+        result = call_users_function(f, *jax.tree_util.tree_unflatten(args_tree, leaves))
+        if static_outputs:   # as eqx.filter_jit: what is not an array is returned as it is, untraced
+            result = jax.tree_util.tree_map(lambda leaf: leaf if _is_array_leaf(leaf) else None, result)
+        out, tree = jax.tree_util.tree_flatten(result)
         for leaf in out:
-            if not isinstance(leaf, (jax.Array, np.ndarray, np.generic, int, float, complex)):
+            if not _is_array_leaf(leaf):
                 raise JaxCalcError(f"the function returns a {type(leaf).__name__}, not a number or an "
                                    "array: return a float")
         out_tree.append(tree)

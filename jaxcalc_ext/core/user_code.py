@@ -33,3 +33,36 @@ def is_user_file(file_name: str) -> bool:
         return True
     roots = _library_roots()
     return not (os.path.abspath(file_name).startswith(roots) or os.path.realpath(file_name).startswith(roots))
+
+
+_RAISED_BY_USER = "_jaxcalc_raised_by_user_function"
+
+
+def mark_raised_by_user(err: BaseException, function_name: str) -> None:
+    """Remember that ``err`` came out of the user's function (even from a builtin or a library
+    it called, where no frame of the user's own shows), so that the magics word it in one line
+    and tell a ``KeyboardInterrupt`` the function raised from the user pressing interrupt."""
+    try:
+        setattr(err, _RAISED_BY_USER, function_name)
+    except (AttributeError, TypeError):  # an exception class that takes no attributes
+        pass
+
+
+def raised_by_user(err: BaseException) -> str | None:
+    """The name of the user's function ``err`` came out of, or None."""
+    return getattr(err, _RAISED_BY_USER, None)
+
+
+def user_line_of_equation(eqn) -> tuple[str, int] | None:
+    """(file, line) of the innermost frame of the user's code that made a jaxpr equation."""
+    traceback = getattr(getattr(eqn, "source_info", None), "traceback", None)
+    if traceback is None:
+        return None
+    try:
+        frames = traceback.frames
+    except Exception:  # a traceback JAX could not keep
+        return None
+    for frame in frames:   # innermost first
+        if is_user_file(frame.file_name):
+            return frame.file_name, frame.line_num
+    return None

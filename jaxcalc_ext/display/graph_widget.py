@@ -17,6 +17,8 @@ import time
 
 import anywidget
 import numpy as np
+
+from ..core.dtypes import is_extended
 import traitlets
 
 from ..core.jaxpr_text import format_value
@@ -33,6 +35,8 @@ def _array_card(value) -> dict:
     """What the hover card shows of a value: text for small arrays, a histogram for large ones."""
     if value is None:
         return {}
+    if is_extended(getattr(value, "dtype", None)):
+        return {"text": format_value(value)}
     a = np.asarray(value)
     if a.dtype == object:
         return {"text": str(value)[:200]}

@@ -72,9 +72,5 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
 def _traced(f: Callable, args: tuple):
     import jax
 
-    try:
-        closed, tree, shapes = trace(f, *args)
-    except TypeError as err:
-        message = " ".join(str(err).split("\n")[0].split()).rstrip(".")
-        raise JaxCalcError(f"calling the function on these arguments failed: {message}") from None
+    closed, tree, shapes = trace(f, *args, static_outputs=True)
     return closed, jax.tree_util.tree_unflatten(tree, shapes)

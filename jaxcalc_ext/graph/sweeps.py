@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.dtypes import is_inexact
 from ..core.errors import JaxCalcError
 from ..core.progress import CHECKPOINT_EVERY
 from ..core.progress import step as progress_step
@@ -34,8 +35,7 @@ class Sweeps:
 
 def all_finite(values) -> bool:
     for v in values:
-        a = np.asarray(v)
-        if np.issubdtype(a.dtype, np.inexact) and not np.all(np.isfinite(a)):
+        if is_inexact(getattr(v, "dtype", None) or np.asarray(v).dtype) and not np.all(np.isfinite(np.asarray(v))):
             return False
     return True
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..core.errors import JaxCalcError
+from ..core.errors import JaxCalcError, UnsupportedPrimitiveError
 from ..core.jaxpr import split_static
 
 TRANSFORMS = ("grad", "jvp", "vjp", "hessian", "taylor")
@@ -213,7 +213,10 @@ def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compar
     for t in wanted:
         label, g = transformed(f, t, args, taylor_order, name)
         try:
-            views.append(JaxprView(label, trace(g, *args)[0]))
-        except TypeError as err:
-            raise JaxCalcError(f"{label} failed on these arguments: {err}") from None
+            views.append(JaxprView(label, trace(g, *args, static_outputs=True)[0]))
+        except UnsupportedPrimitiveError as err:   # there is no Taylor-mode program to show
+            at = f" ({err.where})" if err.where else ""
+            raise JaxCalcError(f"the Taylor engine has no rule for the JAX primitive '{err.primitive_name}'{at}, "
+                               f"so {label} has no Taylor-mode program to show; {{jvp}} shows JAX's forward "
+                               "mode", options={"jvp": None}) from None
     return JaxprResult(views)

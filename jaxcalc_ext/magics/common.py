@@ -12,7 +12,7 @@ import functools
 
 from IPython.core.error import UsageError
 
-from ..core.errors import JaxCalcError
+from ..core.errors import JaxCalcError, JaxCalcException
 
 
 def option_names(magic) -> set[str]:
@@ -47,6 +47,7 @@ def user_errors_as_usage_errors(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         from ..core.precision import config_restored
+        from ..core.user_code import raised_by_user
         from .user_errors import describe_user_error
 
         try:
@@ -54,7 +55,11 @@ def user_errors_as_usage_errors(method):
                 return method(self, *args, **kwargs)
         except JaxCalcError as err:
             raise UsageError(" ".join(err.spelled(flag_spelling).split("\n")[0].split())) from None
-        except Exception as err:
+        except JaxCalcException:
+            raise
+        except BaseException as err:   # whatever the user's code raised, of any class
+            if isinstance(err, (KeyboardInterrupt, SystemExit)) and raised_by_user(err) is None:
+                raise   # the user pressed interrupt (or the kernel is stopping): not an error of theirs
             described = describe_user_error(err, line=args[0] if args else "", magic=method.__name__)
             if described is None:
                 raise
@@ -62,11 +67,25 @@ def user_errors_as_usage_errors(method):
     return wrapper
 
 
+# One registry per file that warned, kept across requests: a warning the user's filters show
+# "once per location" (Python's default) is shown once however many requests raise it.
+_WARNING_REGISTRIES: dict[str, dict] = {}
+
+
 @contextlib.contextmanager
 def warnings_as_lines():
-    """Our warnings (a slower fallback was used) become one plain printed line each, not a
-    stderr block pointing at our source; NumPy's floating-point warnings from evaluating the
-    user's function where we handle non-finite values are not shown at all."""
+    """Warnings raised while a magic runs reach the user once each, as Python shows them.
+
+    The user's own warnings (and JAX's, about the user's program) are recorded while the magic
+    runs and re-emitted *after* the recording ends, under the user's filters, with a registry per
+    file so that the default "once per location" holds across requests. Ours
+    (:class:`JaxCalcWarning`: a slower fallback was used) become one plain printed line each,
+    not a stderr block pointing at our source.
+
+    >>> import warnings
+    >>> with warnings_as_lines():
+    ...     warnings.warn("from the user's code", UserWarning)   # doctest: +SKIP
+    """
     import warnings
 
     from ..core.errors import JaxCalcWarning
@@ -76,15 +95,15 @@ def warnings_as_lines():
         try:
             yield
         finally:
-            seen = []
-            for w in caught:
-                if issubclass(w.category, JaxCalcWarning):
-                    if str(w.message) not in seen:
-                        seen.append(str(w.message))
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            for message in seen:
-                print(f"note: {message}")
+            recorded = list(caught)   # re-emitting inside the block would record them again
+    notes = list(dict.fromkeys(str(w.message) for w in recorded if issubclass(w.category, JaxCalcWarning)))
+    for w in recorded:
+        if not issubclass(w.category, JaxCalcWarning):
+            registry = _WARNING_REGISTRIES.setdefault(w.filename, {})
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=registry,
+                                   source=w.source)
+    for message in notes:
+        print(f"note: {message}")
 
 
 def help_requested(self, magic, tokens) -> bool:

@@ -47,12 +47,62 @@ def math_namespace() -> dict[str, Any]:
     return ns
 
 
-def _parse(text: str) -> ast.Expression:
+def _parse(text: str) -> ast.Expression | None:
+    """The expression's syntax tree, or None when it nests too deeply for Python's ``ast``
+    objects (a sum of thousands of terms), which Python's compiler still compiles: such text is
+    read by its tokens (:func:`_names_by_tokens`) and compiled directly."""
     try:
         return ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise JaxCalcError(f"syntax error in '{text.strip()}': {err.msg}; "
+        raise JaxCalcError(f"syntax error in '{_shortened(text)}': {err.msg}; "
                            "write a Python expression such as sin(x) + cos(x)") from None
+    except (RecursionError, MemoryError):
+        try:
+            compile(text.strip(), "<expression>", "eval")
+        except SyntaxError as err:
+            raise JaxCalcError(f"syntax error in '{_shortened(text)}': {err.msg}") from None
+        except (RecursionError, MemoryError):
+            raise JaxCalcError(f"the expression '{_shortened(text)}' nests too deeply for Python to "
+                               "compile: define it as a function (def f(x): ...) with a loop") from None
+        return None
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 20] + " ... " + text[-15:]
+
+
+def _names_by_tokens(text: str) -> tuple[list[str], set[str]]:
+    """:func:`_names` for text too deep for ``ast``: names not after a dot, in order of first
+    use, and those followed by a call's parenthesis (names bound by a lambda are left out)."""
+    import io
+    import keyword
+    import tokenize
+
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(text.strip()).readline)
+              if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)]
+    seen, called, bound, in_lambda = [], set(), set(), False
+    for i, tok in enumerate(tokens):
+        if tok.type == tokenize.NAME and tok.string == "lambda":
+            in_lambda = True
+            continue
+        if in_lambda:
+            if tok.type == tokenize.OP and tok.string == ":":
+                in_lambda = False
+            elif tok.type == tokenize.NAME:
+                bound.add(tok.string)
+            continue
+        if tok.type != tokenize.NAME or keyword.iskeyword(tok.string) or tok.string in bound:
+            continue
+        if i and tokens[i - 1].type == tokenize.OP and tokens[i - 1].string == ".":
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].string == "=" and i and tokens[i - 1].string in "(,":
+            continue   # a keyword argument's name
+        if i + 1 < len(tokens) and tokens[i + 1].string == "(":
+            called.add(tok.string)
+        if tok.string not in seen:
+            seen.append(tok.string)
+    return seen, called
 
 
 def _names(tree: ast.AST) -> tuple[list[str], set[str]]:
@@ -98,7 +148,7 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
         raise JaxCalcError("no function given: write e.g. sin(x) + cos(x), a name, or a lambda")
     tree = _parse(text)
     scope = {**math_namespace(), **namespace}
-    names, called = _names(tree)
+    names, called = _names(tree) if tree is not None else _names_by_tokens(text)
     known = lambda n: n in scope or hasattr(builtins, n)
     if not free_variables:
         unknown = [n for n in names if not known(n)]
@@ -134,7 +184,7 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
     if unknown_calls:
         raise JaxCalcError(f"unknown name '{unknown_calls[0]}': define it first, or use a "
                            "jax.numpy function such as sin, exp, tanh")
-    code = compile(tree, "<expression>", "eval")
+    code = compile(tree if tree is not None else text, "<expression>", "eval")
     if not free:
         try:
             value = eval(code, dict(scope))
@@ -180,6 +230,9 @@ def resolve_cell(cell: str, namespace: dict) -> ResolvedFunction:
         module = ast.parse(cell)
     except SyntaxError as err:
         raise JaxCalcError(f"syntax error in the cell, line {err.lineno}: {err.msg}") from None
+    except (RecursionError, MemoryError):
+        raise JaxCalcError("the cell nests too deeply for Python to read: define the function with a "
+                           "loop (def f(x): ...)") from None
     if not module.body:
         raise JaxCalcError("the cell is empty: define a function (def f(x): ...) or write an expression")
     scratch = {**math_namespace(), **namespace}  # the same bare names as the one-line form
@@ -195,13 +248,20 @@ def resolve_cell(cell: str, namespace: dict) -> ResolvedFunction:
     if not defs:
         raise JaxCalcError("the cell defines no function: end it with a def or an expression")
     name = defs[-1].name
-    return ResolvedFunction(scratch[name], name, None)
+    function = scratch.get(name)
+    if not callable(function):
+        raise JaxCalcError(f"the cell defines {name} but then binds it to {type(function).__name__} "
+                           f"{_shortened(repr(function), 30)}: end the cell with the function (its def, or "
+                           "an expression giving it)")
+    return ResolvedFunction(function, name, None)
 
 
 def evaluate(text: str, namespace: dict, what: str) -> Any:
     """Evaluate an option value (``--at pi/2``) in the user's namespace plus math names."""
     try:
-        return eval(compile(_parse(text), "<option>", "eval"), {**math_namespace(), **namespace})
+        tree = _parse(text)
+        return eval(compile(tree if tree is not None else text.strip(), "<option>", "eval"),
+                    {**math_namespace(), **namespace})
     except JaxCalcError:
         raise JaxCalcError(f"cannot read {what} '{text}': write a number or a Python expression") from None
     except Exception as err:
@@ -236,7 +296,7 @@ def _split_call(text: str) -> tuple[str, list[ast.expr], list] | None:
         try:
             ast.parse(head, mode="eval")
             call = ast.parse(f"_f({tail})", mode="eval")
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError):
             continue
         return head, call.body.args, call.body.keywords
     pieces = [p for p in (text[a:b].strip() for a, b in zip([0] + spaces, spaces + [len(text)])) if p]
@@ -244,7 +304,7 @@ def _split_call(text: str) -> tuple[str, list[ast.expr], list] | None:
         try:
             ast.parse(pieces[0], mode="eval")
             return pieces[0], [ast.parse(p, mode="eval").body for p in pieces[1:]], []
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError):
             return None
     return None
 
@@ -258,7 +318,7 @@ def resolve_call(text: str, namespace: dict, magic: str = "%jaxpr") -> tuple[Res
     split = _split_call(text)
     if split is None:
         tree = _parse(text)  # a syntax error in the whole line is reported as such
-        if isinstance(tree.body, ast.Call) and tree.body.args:
+        if tree is not None and isinstance(tree.body, ast.Call) and tree.body.args:
             function = ast.unparse(tree.body.func)
             arguments = ", ".join(ast.unparse(a) for a in tree.body.args)
             raise JaxCalcError(f"write the function and its arguments apart: {magic} {function} {arguments} "

@@ -267,7 +267,30 @@ def expansion_request(f: Callable, x0: Any) -> ExpansionRequest:
 
     g, point, adapted = as_vector_function(f, coordinates(x0))
     point = as_point(point, None)[0] if np.ndim(point) == 0 else vector_point(point)
-    return ExpansionRequest(g, point, adapted, trace_function(g, point))
+    traced = trace_function(g, point)
+    if traced.out_tree.num_leaves != 1 or traced.out_tree.num_nodes != 1:
+        raise JaxCalcError(f"the function returns {output_structure(traced.out_tree)}: a Taylor polynomial "
+                           "is of one number or array; return one of them (f(x)[0], f(x)['a']), or use "
+                           "taylor_coefficients, which takes any pytree")
+    return ExpansionRequest(g, point, adapted, traced)
+
+
+def output_structure(tree) -> str:
+    """A pytree's shape in words: "a tuple of 2 values", "a dict with keys 'a', 'b'".
+
+    >>> import jax
+    >>> output_structure(jax.tree_util.tree_structure({"a": 1.0}))
+    "a dict with key 'a'"
+    """
+    import jax
+
+    example = jax.tree_util.tree_unflatten(tree, [0] * tree.num_leaves)
+    if isinstance(example, dict):
+        keys = ", ".join(repr(k) for k in list(example)[:4]) + (", ..." if len(example) > 4 else "")
+        return f"a dict with key{'s' * (len(example) != 1)} {keys}"
+    if isinstance(example, (tuple, list)):
+        return f"a {type(example).__name__} of {len(example)} value{'s' * (len(example) != 1)}"
+    return f"a {type(example).__name__} holding {tree.num_leaves} arrays"
 
 
 def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[str] | None = None,

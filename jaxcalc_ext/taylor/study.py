@@ -164,7 +164,8 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
         span = span * 2
     check_span(span)
     span, notes = _drawable_span(span)
-    axes, values = sample_function(request.sampler(), center, span, points, top.monomial_coefficients.dtype,
+    # the grid in the dtype f was traced with (its output may be narrower: a float32 array it fills)
+    axes, values = sample_function(request.sampler(), center, span, points, np.asarray(request.point).dtype,
                                    adapted=True)
     approx = sample_polynomials(top, axes, orders)
     return TaylorStudy(polynomials, axes, values, approx, top.variables, notes)

@@ -126,11 +126,41 @@ def coefficients_of_traced(traced: TracedFunction, x0, order: int, direction, me
         try:
             return _run("taylor", traced, order, x0, direction)
         except UnsupportedPrimitiveError as err:
+            _check_jax_can("nested", traced, x0, direction, missing=err)
             _check_cost(traced, order, "nested", fallback_from=err.primitive_name)
             warnings.warn(f"{err.primitive_name}: no Taylor rule, falling back to nested jvp "
                           "(slow at high order)", JaxCalcWarning, stacklevel=2)
             return _run("nested", traced, order, x0, direction)
+    if method in ("nested", "jet") and order >= 1:
+        _check_jax_can(method, traced, x0, direction)
     return _run(method, traced, order, x0, direction)
+
+
+def _check_jax_can(method: str, traced: TracedFunction, x0, direction,
+                   missing: UnsupportedPrimitiveError | None = None) -> None:
+    """Ask JAX, before anything runs, whether its own forward mode (``jax.jvp``, or
+    ``jax.experimental.jet``) goes through the traced program: a primitive without a JVP rule
+    (``jax.pure_callback``), a ``custom_vjp`` function (reverse mode only), a loop jet has no
+    rule for. Refuse in one line naming it, instead of failing deep inside JAX."""
+    import jax.numpy as jnp
+
+    program = {"nested": _nested_program, "jet": _jet_program}[method](traced, 1)
+    try:
+        jax.eval_shape(program, traced.consts, x0, direction)
+    except JaxCalcError:
+        raise
+    except Exception as err:   # JAX refused: NotImplementedError, KeyError (jet's table), ...
+        reason = " ".join(str(err).strip().split("\n")[0].split()) or type(err).__name__
+        if isinstance(err, KeyError):
+            reason = f"jax.experimental.jet has no rule for '{reason.strip(repr(chr(39)))}'"
+        name = "nested jax.jvp" if method == "nested" else "jax.experimental.jet"
+        if missing is not None:
+            at = f" ({missing.where})" if missing.where else ""
+            raise JaxCalcError(f"the Taylor engine has no rule for '{missing.primitive_name}'{at}, and JAX's "
+                               f"forward mode cannot differentiate this function either ({reason}): it has no "
+                               "Taylor series that either can compute") from None
+        raise JaxCalcError(f"{name} cannot differentiate this function: {reason}; use the default method "
+                           "(the Taylor engine)") from None
 
 
 def derivatives(f: Callable, x0: Any, order: int, *, direction: Any = None, method: str = "auto"):

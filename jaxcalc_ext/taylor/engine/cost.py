@@ -23,6 +23,7 @@ import numpy as np
 from jax.extend import core as jcore
 
 from ...core.budget import Cost
+from ...core.dtypes import is_inexact, itemsize
 from ...core.jaxpr import sub_jaxprs
 from .rules import LINEAR_PRIMITIVES
 
@@ -76,12 +77,11 @@ def _size(aval) -> int:
 
 
 def _inexact(aval) -> bool:
-    dtype = getattr(aval, "dtype", None)
-    return dtype is not None and np.issubdtype(dtype, np.inexact)
+    return is_inexact(getattr(aval, "dtype", None))
 
 
 def _itemsize(jaxpr: jcore.Jaxpr) -> int:
-    sizes = [np.dtype(v.aval.dtype).itemsize for v in jaxpr.invars if _inexact(v.aval)]
+    sizes = [itemsize(v.aval.dtype) for v in jaxpr.invars if _inexact(v.aval)]
     return max(sizes, default=8)
 
 

@@ -25,6 +25,7 @@ from jax.extend import core as jcore
 
 from ...core.errors import JaxCalcError, UnsupportedPrimitiveError
 from ...core.jaxpr import bind_equation, call_body
+from ...core.user_code import user_line_of_equation
 from .rules import COMPLEX_SAFE, DECISIONS, LINEAR_PRIMITIVES, TAYLOR_RULES, decide, pass_memo
 from .series import Series, constant_series, not_recording_removed_orders
 
@@ -96,7 +97,18 @@ def _apply(eqn, invals: list[Value], rules: dict):
     if body is not None:
         outs = eval_jaxpr_series(body.jaxpr, body.consts, invals, rules)
         return outs if prim.multiple_results else outs[0]
-    raise UnsupportedPrimitiveError(prim.name)
+    raise UnsupportedPrimitiveError(prim.name, equation_place(eqn))
+
+
+def equation_place(eqn) -> str | None:
+    """Where the user's code made an equation: "line 3 of <ipython-input-4-...>"."""
+    import os
+
+    found = user_line_of_equation(eqn)
+    if found is None:
+        return None
+    file_name, line = found
+    return f"line {line} of {file_name if file_name.startswith('<') else os.path.basename(file_name)}"
 
 
 # ---------------------------------------------------------------- control flow
