@@ -26,7 +26,7 @@ from jax.extend import core as jcore
 from ...core.errors import JaxCalcError, UnsupportedPrimitiveError
 from ...core.jaxpr import bind_equation, call_body
 from ...core.user_code import user_line_of_equation
-from .rules import COMPLEX_SAFE, DECISIONS, LINEAR_PRIMITIVES, TAYLOR_RULES, decide, pass_memo
+from .rules import COMPLEX_SAFE, LINEAR_PRIMITIVES, PIECEWISE, TAYLOR_RULES, pass_memo, value_just_after
 from .series import Series, constant_series, not_recording_removed_orders
 
 Value = Any
@@ -77,10 +77,11 @@ def _apply(eqn, invals: list[Value], rules: dict):
         return bind_equation(prim, params, *invals)
     order = next(v.order for v in invals if isinstance(v, Series))
     if not any(_is_inexact(v.aval) for v in eqn.outvars):
-        if prim.name in DECISIONS and rules is TAYLOR_RULES:  # comparisons: for small t > 0
-            return decide(prim, order, *invals)
-        # argmax, integer casts: functions of the value only.
-        return bind_equation(prim, params, *(_primal(v) for v in invals))
+        if rules is not TAYLOR_RULES:   # collapsed jets: decided by the value row alone
+            return bind_equation(prim, params, *(_primal(v) for v in invals))
+        # comparisons, argmax, integer casts: their value just after t = 0 (rules.PIECEWISE)
+        rule = rules[prim.name] if prim.name in PIECEWISE else value_just_after
+        return rule(prim, order, *invals, **params)
     rule = rules.get(prim.name)
     if rule is not None:
         if prim.name not in COMPLEX_SAFE and prim.name not in LINEAR_PRIMITIVES and any(
@@ -157,17 +158,16 @@ def _cond(eqn, order, invals, rules):
 
 
 def _while(eqn, order, invals, rules):
-    """Loop decided by the primal values; the body carries series."""
+    """The loop runs while its test holds for small t > 0; the body carries series."""
     p = eqn.params
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
     cond_consts, body_consts, carry = invals[:nc], invals[nc:nc + nb], invals[nc + nb:]
     carry_arrays, kind = _flatten(carry, order)
     cond_jaxpr, body_jaxpr = p["cond_jaxpr"], p["body_jaxpr"]
 
-    def cond_fn(arrs):
-        primal_carry = [a[0] if s else a for a, s in zip(arrs, kind)]
-        consts = [_primal(c) for c in cond_consts]
-        return jcore.jaxpr_as_fun(cond_jaxpr)(*consts, *primal_carry)[0]
+    def cond_fn(arrs):   # the test decided for small t > 0, as every comparison is
+        decided = propagate(cond_jaxpr, list(cond_consts) + _unflatten(arrs, kind), rules)[0]
+        return _primal(decided)
 
     def body_fn(arrs):
         outs = propagate(body_jaxpr, list(body_consts) + _unflatten(arrs, kind), rules)

@@ -48,25 +48,31 @@ class Rule:
     linear: bool = False                     # a linear map of the coefficient rows
     complex_safe: bool = False               # right for complex series (t real) too
     coefficients: Callable | None = None     # elementwise in one operand: u -> coefficients of g(u)
+    piecewise: bool = False                  # may jump or kink: follows the side t > 0 (see below)
 
 
 REGISTRY: dict[str, Rule] = {}
 
 
-def taylor_rule(*names: str, linear: bool = False, complex_safe: bool = False, elementwise: bool = False):
+def taylor_rule(*names: str, linear: bool = False, complex_safe: bool = False, elementwise: bool = False,
+                piecewise: bool = False):
     """The one way a rule is registered: ``@taylor_rule("add", "sub", linear=True)`` over a rule
     ``(prim, order, *inputs, **params) -> outputs``; with ``elementwise=True`` the decorated
     function maps the coefficients ``u`` of one operand to those of ``g(u)``, and the rule's value
-    row is the primitive's own (:func:`with_own_value`). The tables the interpreter, the cost
-    model and the Laplacian read (:data:`TAYLOR_RULES`, :data:`LINEAR_PRIMITIVES`,
-    :data:`COMPLEX_SAFE`, :data:`UNARY_SERIES`) are derived from these rows, never kept by hand.
+    row is the primitive's own (:func:`with_own_value`). ``piecewise=True`` marks a primitive
+    whose output can jump or kink as its input moves (abs, max, floor, sort, comparisons,
+    argmax, integer casts): its rule follows the side the series is on for small t > 0, so the
+    passes along -s and +s take different sides at a break and the two-sided check refuses the
+    point. The tables the interpreter, the cost model and the Laplacian read
+    (:data:`TAYLOR_RULES`, :data:`LINEAR_PRIMITIVES`, :data:`COMPLEX_SAFE`, :data:`UNARY_SERIES`,
+    :data:`PIECEWISE`) are derived from these rows, never kept by hand.
     """
     def register(fn):
         if elementwise:
             apply = lambda prim, order, x, **p: Series(with_own_value(prim, fn(x.coeffs, **p), x.primal, p))
-            row = Rule(apply, linear, complex_safe, coefficients=fn)
+            row = Rule(apply, linear, complex_safe, coefficients=fn, piecewise=piecewise)
         else:
-            row = Rule(fn, linear, complex_safe)
+            row = Rule(fn, linear, complex_safe, piecewise=piecewise)
         for name in names:
             REGISTRY[name] = row
         return fn
@@ -279,7 +285,7 @@ taylor_rule("integer_pow", elementwise=True, complex_safe=True)(lambda u, y: S.i
 taylor_rule("square", elementwise=True, complex_safe=True)(lambda u: S.cauchy_product(u, u))
 
 
-@taylor_rule("cbrt", elementwise=True)
+@taylor_rule("cbrt", elementwise=True, piecewise=True)
 @_accuracy_free
 def _cbrt(u):                                    # cbrt(u) = s |u|^(1/3), s = sign(u_0)
     s = _sign_of_value(u)
@@ -445,8 +451,8 @@ def _scaled_bessel(u, n: int):
     return y if n == 0 else side * y
 
 
-taylor_rule("bessel_i0e", elementwise=True)(_accuracy_free(lambda u: _scaled_bessel(u, 0)))
-taylor_rule("bessel_i1e", elementwise=True)(_accuracy_free(lambda u: _scaled_bessel(u, 1)))
+taylor_rule("bessel_i0e", elementwise=True, piecewise=True)(_accuracy_free(lambda u: _scaled_bessel(u, 0)))
+taylor_rule("bessel_i1e", elementwise=True, piecewise=True)(_accuracy_free(lambda u: _scaled_bessel(u, 1)))
 
 
 @taylor_rule("pow")
@@ -483,7 +489,7 @@ def _sign_near_zero_plus(d):
     return jnp.sign(jnp.take_along_axis(d, first[None], axis=0)[0])
 
 
-@taylor_rule("abs", elementwise=True, complex_safe=True)
+@taylor_rule("abs", elementwise=True, complex_safe=True, piecewise=True)
 def _abs(u):                                     # |u| = sign(u(0+)) u; |z| = sqrt(re^2 + im^2)
     if jnp.iscomplexobj(u):                      # not finite where z(0) = 0: refused there
         re, im = jnp.real(u), jnp.imag(u)
@@ -501,11 +507,11 @@ def _chooser(pick_first: Callable):
     return rule
 
 
-taylor_rule("max")(_chooser(lambda s: s >= 0))
-taylor_rule("min")(_chooser(lambda s: s <= 0))
+taylor_rule("max", piecewise=True)(_chooser(lambda s: s >= 0))
+taylor_rule("min", piecewise=True)(_chooser(lambda s: s <= 0))
 
 
-@taylor_rule("clamp")
+@taylor_rule("clamp", piecewise=True)
 def _clamp(prim, order, lo, x, hi, **params):
     dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (lo, x, hi)))
     lo, x, hi = (_coeffs(v, order, dtype) for v in (lo, x, hi))
@@ -516,19 +522,56 @@ def _clamp(prim, order, lo, x, hi, **params):
 
 
 
-def _reduce_chooser(reduce):
-    """reduce_max/min: the coefficients at the extremal entries (averaged over ties, as JAX does)."""
+def _winners(u, axes: tuple[int, ...], largest: bool):
+    """Which entries of a series (K+1, ...) are extreme along ``axes`` for small t > 0: the
+    extreme values, then among them the extreme first coefficients, and so on (the order of
+    series near 0+ is lexicographic in their coefficients). Exact ties stay ties."""
+    axes1 = tuple(a + 1 for a in axes)
+    pick = jnp.max if largest else jnp.min
+    far = jnp.asarray(-jnp.inf if largest else jnp.inf, u.dtype)
+
+    def narrow(k, hit):
+        row = u[k]
+        best = pick(jnp.where(hit, row, far), axis=axes, keepdims=True)
+        return hit & (row == best)
+
+    return lax.fori_loop(0, u.shape[0], narrow, jnp.ones(u.shape[1:], bool)), axes1
+
+
+def _reduce_chooser(largest: bool):
+    """reduce_max/min: the coefficients of the entries that win for small t > 0 (their mean over
+    exact ties, as JAX's derivative takes): a tie of values with different slopes is a kink."""
     def rule(prim, order, x, axes, **params):
         u = x.coeffs
-        extreme = reduce(u[0], axis=axes, keepdims=True)
-        hit = (u[0] == extreme).astype(u.dtype)
-        axes1 = tuple(a + 1 for a in axes)
-        return Series(jnp.sum(u * hit, axis=axes1) / jnp.sum(hit, axis=axes))
+        hit, axes1 = _winners(u, tuple(axes), largest)
+        weight = hit.astype(u.dtype)
+        return Series(jnp.sum(u * weight, axis=axes1) / jnp.sum(weight, axis=tuple(axes)))
     return rule
 
 
-taylor_rule("reduce_max")(_reduce_chooser(jnp.max))
-taylor_rule("reduce_min")(_reduce_chooser(jnp.min))
+taylor_rule("reduce_max", piecewise=True)(_reduce_chooser(largest=True))
+taylor_rule("reduce_min", piecewise=True)(_reduce_chooser(largest=False))
+
+
+@taylor_rule("argmax", "argmin", piecewise=True)
+def _arg_extreme(prim, order, x, axes, index_dtype, **params):
+    """argmax/argmin of a series: the first entry that wins for small t > 0."""
+    hit, _ = _winners(x.coeffs, tuple(axes), prim.name == "argmax")
+    return jnp.argmax(hit, axis=axes[0]).astype(index_dtype)
+
+
+@taylor_rule("sort", piecewise=True)
+def _sort(prim, order, *operands, dimension, is_stable, num_keys):
+    """The permutation that sorts the keys for small t > 0 (lexicographic in each key's
+    coefficients), applied to every operand's coefficients."""
+    keys = []
+    for key in operands[:num_keys]:
+        keys += list(key.coeffs) if isinstance(key, Series) else [key]
+    shape = jnp.shape(keys[0])
+    index = lax.broadcasted_iota(jnp.int32, shape, dimension)
+    permutation = lax.sort([*keys, index], dimension=dimension, is_stable=True, num_keys=len(keys))[-1]
+    take = lambda a: jnp.take_along_axis(a, permutation, axis=dimension)
+    return [Series(jax.vmap(take)(v.coeffs)) if isinstance(v, Series) else take(v) for v in operands]
 
 
 @taylor_rule("stop_gradient", "nextafter")
@@ -547,7 +590,7 @@ def _just_after(u):
     return u[0] + drift * step
 
 
-@taylor_rule("sign", "floor", "ceil", "round")
+@taylor_rule("sign", "floor", "ceil", "round", piecewise=True)
 def _step_function(prim, order, x, **params):
     """sign, floor, ceil, round: constant in t, with the value they take just after t = 0,
     so the one-sided expansions are right and the two-sided check sees the jump."""
@@ -558,25 +601,39 @@ def _step_function(prim, order, x, **params):
 
 # ---------------------------------------------------------------- decisions
 # Comparisons on series are decided for small t > 0, lexicographically on the coefficients
-# of a - b, like the kinks above: a branch (where, select, cond) then follows the side the
-# series is on, and taylor_polynomial's two-sided check sees every jump. The interpreter
-# consults this table for equations whose outputs are not floating point.
+# of a - b, like the kinks above: a branch (where, select, cond, a while loop's test, a search
+# in a table) then follows the side the series is on, and taylor_polynomial's two-sided check
+# sees every jump.
 DECISIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "gt": lambda s: s > 0, "ge": lambda s: s >= 0, "lt": lambda s: s < 0,
     "le": lambda s: s <= 0, "eq": lambda s: s == 0, "ne": lambda s: s != 0,
+    "lt_to": lambda s: s < 0, "le_to": lambda s: s <= 0,   # total-order forms (searchsorted)
 }
 
 
-def decide(prim, order, a, b):
+def decide(prim, order, a, b, **params):
     """A comparison of two values, at least one a series: the answer for small t > 0."""
     dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (a, b)))
     if not jnp.issubdtype(dtype, jnp.floating):
-        return prim.bind(*(v.primal if isinstance(v, Series) else v for v in (a, b)))
+        return prim.bind(*(v.primal if isinstance(v, Series) else v for v in (a, b)), **params)
     ac, bc = S.broadcast_series(_coeffs(a, order, dtype), _coeffs(b, order, dtype))
     return DECISIONS[prim.name](_sign_near_zero_plus(ac - bc))
 
 
-@taylor_rule("rem")
+taylor_rule(*DECISIONS, piecewise=True)(decide)
+
+
+def value_just_after(prim, order, *xs, **params):
+    """Any other primitive with a discrete output (an integer cast, a bucket index, is_finite):
+    a step function of its inputs, evaluated at a point just after t = 0 (:func:`_just_after`),
+    so that the two sides of a break see different steps. The interpreter applies it to every
+    primitive without a row whose outputs are not floating point."""
+    moved = [_just_after(v.coeffs) if isinstance(v, Series) and jnp.issubdtype(v.coeffs.dtype, jnp.floating)
+             else (v.primal if isinstance(v, Series) else v) for v in xs]
+    return prim.bind(*moved, **params)
+
+
+@taylor_rule("rem", piecewise=True)
 def _rem(prim, order, x, y, **params):           # rem(x, y) = x - trunc(x0 / y0) y
     dtype = jnp.result_type(*(v.coeffs if isinstance(v, Series) else v for v in (x, y)))
     xc, yc = _coeffs(x, order, dtype), _coeffs(y, order, dtype)
@@ -606,5 +663,8 @@ LINEAR_PRIMITIVES: frozenset[str] = frozenset(name for name, row in REGISTRY.ite
 # Right for complex series too (every coefficient complex, t real); any other primitive meeting
 # a complex series is refused by the interpreter, never approximated.
 COMPLEX_SAFE: frozenset[str] = frozenset(name for name, row in REGISTRY.items() if row.complex_safe)
+# Primitives that may jump or kink, whose rules follow the side t > 0 (plus every primitive with
+# a discrete output, by value_just_after): the ones the two-sided check must see.
+PIECEWISE: frozenset[str] = frozenset(name for name, row in REGISTRY.items() if row.piecewise)
 # Elementwise functions of one operand: name -> coefficients map (used again by .laplacian).
 UNARY_SERIES: dict[str, Callable] = {name: row.coefficients for name, row in REGISTRY.items() if row.coefficients}

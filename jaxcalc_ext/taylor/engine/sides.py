@@ -99,7 +99,8 @@ def check_sides(right: np.ndarray, along: Callable[[float], np.ndarray], where: 
             + (f"order <= {noisy - 1} is reliable" if noisy > 0 else "choose another point"))
     if k == 0:
         raise JaxCalcError(f"f jumps at {where}: its values just left and just right of it differ "
-                           "(a where/select/cond branch, sign, floor or round changes there); "
+                           "(a branch, a step function such as floor or an integer cast, or a table look-up changes "
+                           "there); "
                            "choose another point")
     raise JaxCalcError(f"f is not differentiable at {where}: its derivative of order {k} differs "
                        "from the left and from the right (a kink); choose another point")
