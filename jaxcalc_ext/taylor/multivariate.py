@@ -46,11 +46,78 @@ def exponents_up_to(n: int, order: int) -> tuple[tuple[int, ...], ...]:
 
 @functools.lru_cache(maxsize=None)
 def _interpolation_matrix(n: int, k: int) -> np.ndarray:
-    """Inverse of the Vandermonde matrix ``V[i, alpha] = (i/k)^alpha`` on the degree-k lattice."""
-    exps = np.array(exponents_of_degree(n, k), dtype=float)
-    points = exps / max(k, 1)
-    vandermonde = np.prod(points[:, None, :] ** exps[None, :, :], axis=-1)
-    return np.linalg.inv(vandermonde)
+    """Inverse of the Vandermonde matrix ``V[i, alpha] = (i/k)^alpha`` on the degree-k lattice,
+    computed exactly in rational arithmetic and rounded once to float64.
+
+    The lattice's Vandermonde matrices are ill-conditioned (weights of 3e7 at k = 20 in two
+    variables, 5e33 at k = 50): inverted in floating point, the weights themselves are wrong in
+    their leading digits, and no rounding bound computed from them holds. Exact weights leave
+    only the rounding of the sums, which :func:`_interpolation_bound` bounds."""
+    return np.array([[float(w) for w in row] for row in exact_interpolation_weights(n, k)])
+
+
+def exact_interpolation_weights(n: int, k: int) -> list[list]:
+    """The exact inverse (Fractions) of the degree-k lattice Vandermonde matrix.
+
+    >>> w = exact_interpolation_weights(2, 2)     # lattice (1, 0), (1/2, 1/2), (0, 1)
+    >>> [[str(x) for x in row] for row in w]
+    [['1', '0', '0'], ['-1', '4', '-1'], ['0', '0', '1']]
+    """
+    from fractions import Fraction
+
+    exps = exponents_of_degree(n, k)
+    if k == 0:
+        return [[Fraction(1)]]
+    if n == 2:
+        return _two_variable_weights(k)
+    m = len(exps)
+    # V = U / k^k with the integer matrix U[i, alpha] = prod_r i_r^alpha_r (every |alpha| = k).
+    rows = [[Fraction(math.prod(i_r ** a_r for i_r, a_r in zip(i, a))) for a in exps]
+            + [Fraction(int(r == c)) for c in range(m)] for r, i in enumerate(exps)]
+    for col in range(m):   # Gauss-Jordan in exact arithmetic
+        pivot = next(r for r in range(col, m) if rows[r][col] != 0)
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        head = rows[col][col]
+        rows[col] = [x / head for x in rows[col]]
+        for r in range(m):
+            factor = rows[r][col]
+            if r != col and factor != 0:
+                rows[r] = [x - factor * y for x, y in zip(rows[r], rows[col])]
+    scale = Fraction(k) ** k
+    return [[x * scale for x in row[m:]] for row in rows]
+
+
+def _two_variable_weights(k: int) -> list[list]:
+    """Two variables in O(k^2): lattice row r is the direction ((k - r)/k, r/k); with
+    u_r = (k - r)/r the degree-k coefficient along it is (r/k)^k sum_a c_a u_r^a (a = power of
+    x), an ordinary Vandermonde system in the nodes u_1..u_k once c_k (row 0, the x axis) is
+    known, whose inverse is read off the Lagrange basis polynomials of the nodes."""
+    from fractions import Fraction
+
+    nodes = [Fraction(k - r, r) for r in range(1, k + 1)]
+    master = [Fraction(1)]                       # prod_r (u - u_r), lowest power first
+    for u in nodes:
+        master = [(master[i - 1] if i else 0) - u * (master[i] if i < len(master) else 0)
+                  for i in range(len(master) + 1)]
+    # Lagrange basis l_r(u) = master(u) / ((u - u_r) master'(u_r)), lowest power first.
+    basis = []
+    for u in nodes:
+        quotient, carry = [Fraction(0)] * k, Fraction(0)
+        for i in range(k, 0, -1):                # synthetic division by (u - u_r)
+            carry = master[i] + carry * u if i < k else master[i]
+            quotient[i - 1] = carry
+        derivative = sum(quotient[i] * u ** i for i in range(k))
+        basis.append([q / derivative for q in quotient])
+    # c_a = sum_r basis_r[a] ((k/r)^k a_r - u_r^k c_k) for a < k, and c_k = a_0; the second sum
+    # is [u^a](u^k - master(u)) = -master[a].
+    weights_by_power = [[Fraction(0)] * (k + 1) for _ in range(k + 1)]
+    weights_by_power[k][0] = Fraction(1)
+    for a in range(k):
+        weights_by_power[a][0] = master[a]
+        for r in range(1, k + 1):
+            weights_by_power[a][r] = basis[r - 1][a] * Fraction(k, r) ** k
+    # monomials in exponents_of_degree order: (k, 0), (k-1, 1), ..., (0, k): power of x first
+    return [weights_by_power[k - row] for row in range(k + 1)]
 
 
 def lattice_directions(n: int, order: int) -> np.ndarray:
@@ -72,7 +139,7 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", 
     order 0).
     """
     from .engine.coefficients import check_order
-    from .engine.sides import check_sides, recovering_lost_orders
+    from .engine.sides import check_sides, recovering_lost_orders, rounding_estimate, shift_noise, shifted_points
 
     order = check_order(order)
     x0 = vector_point(x0)
@@ -82,9 +149,9 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", 
     # Row 0 of every direction's series is f(x0): order 0 needs one (zero) direction only.
     directions = lattice_directions(n, order) if order >= 1 else np.zeros((1, n))
 
-    def lattice(scale: float, k: int = order) -> np.ndarray:
+    def lattice(scale: float, k: int = order, at=x0) -> np.ndarray:
         rows = lattice_directions(n, k) if k >= 1 else np.zeros((1, n))
-        along = np.asarray(_batched_coefficients(traced, f, x0, k, (scale * rows).astype(x0.dtype), method))
+        along = np.asarray(_batched_coefficients(traced, f, at, k, (scale * rows).astype(x0.dtype), method))
         return along[:directions.shape[0]]   # the lattice of a higher order starts with ours
 
     along = recovering_lost_orders(lambda k: lattice(1.0, k), order, axis=1)
@@ -92,7 +159,11 @@ def monomial_coefficients(f: Callable, x0, order: int, *, method: str = "auto", 
     if two_sided and order >= 1 and np.all(np.isfinite(along)):
         where = "x0 = (" + ", ".join(f"{float(c):g}" for c in x0) + ")"
         spread = check_sides(along, lambda s: recovering_lost_orders(lambda k: lattice(s, k), order, axis=1),
-                             where, axis=1)
+                             where, axis=1, both_scales=True)
+        for moved in shifted_points(x0, np.moveaxis(along, 1, 0)):
+            nearby = recovering_lost_orders(lambda k: lattice(1.0, k, moved), order, axis=1)
+            spread = np.maximum(spread, shift_noise(along, nearby))
+        spread = rounding_estimate(spread)
     blocks, bounds = [along[0, 0][None]], [np.zeros_like(along[0, 0][None])]   # along: (D, K+1, *out)
     eps = np.finfo(along.dtype).eps if np.issubdtype(along.dtype, np.floating) else 0.0
     start = 0

@@ -23,9 +23,6 @@ from . import latex as fmt
 
 
 MAX_EXPANDED_TERMS = 300
-# A coefficient is written when it exceeds its measured rounding error this many times: pure
-# rounding (two passes rounding differently) agrees with itself to no digit.
-SIGNIFICANT = 8.0
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so jax.jit(p) works
@@ -48,12 +45,14 @@ class TaylorPolynomial:
     @property
     def below_rounding(self) -> np.ndarray:
         """Which coefficients are not told apart from their own rounding error (not written):
-        within :data:`SIGNIFICANT` times the error the two-sided check measured."""
+        the one significance test (:func:`.engine.sides.not_significant`) on the rounding error
+        the passes measured."""
+        from .engine.sides import not_significant
+
         c = np.asarray(self.monomial_coefficients)
         if self.rounding is None or c.ndim != 1:
             return np.zeros(c.shape[:1], bool)
-        with np.errstate(invalid="ignore"):
-            return (c != 0) & np.isfinite(c) & (np.abs(c) <= SIGNIFICANT * np.asarray(self.rounding))
+        return (c != 0) & not_significant(c, self.rounding)
 
     @property
     def dtype(self) -> str:
@@ -138,9 +137,11 @@ class TaylorPolynomial:
         below ``floor``."""
         if form == "auto":
             form = "centered" if np.any(np.asarray(self.center)) else "expanded"
+        from .engine.sides import to_known_digits
+
         if np.asarray(self.monomial_coefficients).ndim > 1:
             raise JaxCalcError("a polynomial is written out only for a scalar-valued function")
-        coeffs = np.where(self.below_rounding, 0.0, self.monomial_coefficients)
+        coeffs = np.where(self.below_rounding, 0.0, to_known_digits(self.monomial_coefficients, self.rounding))
         if form == "expanded":
             moved = bool(np.any(np.asarray(self.center)))
             floor = fmt.noise_floor(coeffs) if moved else 0.0
@@ -307,23 +308,33 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     """
     from .engine.coefficients import check_order, coefficients_of_traced, require_concrete
     from .multivariate import monomial_coefficients
-    from .engine.sides import check_sides, recovering_lost_orders
+    from .engine.sides import (check_sides, first_lost_order, lost_message,
+                               recovering_lost_orders, rounding_estimate, shift_noise, shifted_points)
 
     require_concrete(x0, "taylor_polynomial")
     order = check_order(order)
     request = request or expansion_request(f, x0)
     x0, traced = request.point, request.traced
     if request.univariate:
-        def along(scale: float, k: int = order):
+        def along(scale: float, k: int = order, at=x0):
             direction = np.asarray(scale, np.asarray(x0).dtype)
-            return np.asarray(coefficients_of_traced(traced, x0, k, direction, method))
+            return np.asarray(coefficients_of_traced(traced, at, k, direction, method))
 
         coeffs = recovering_lost_orders(lambda k: along(1.0, k), order)
         names = tuple(variables or ("x",))
         _check_finite(coeffs, x0, f)
+        where = f"x0 = {float(np.asarray(x0)):g}"
         rounding = check_sides(coeffs, lambda s: recovering_lost_orders(lambda k: along(s, k), order),
-                               f"x0 = {float(np.asarray(x0)):g}", both_scales=True) if order >= 1 else None
-        _warn_near_pole(coeffs, float(np.asarray(x0)))
+                               where, both_scales=True)
+        near_pole = _warn_near_pole(coeffs, float(np.asarray(x0)))
+        if not near_pole:   # x0 moved by one ulp: its primal values round differently
+            for moved in shifted_points(x0, coeffs):
+                nearby = recovering_lost_orders(lambda k: along(1.0, k, moved), order)
+                rounding = np.maximum(rounding, shift_noise(coeffs, nearby))
+        rounding = rounding_estimate(rounding)
+        lost_from = first_lost_order(coeffs, rounding)
+        if lost_from is not None:
+            raise JaxCalcError(lost_message(lost_from, where, coeffs.dtype))
         return TaylorPolynomial(np.asarray(x0), order, tuple((k,) for k in range(order + 1)),
                                 coeffs, names, method, rounding)
     exps, coeffs, rounding = monomial_coefficients(request.function, x0, order, method=method, two_sided=True,
@@ -334,6 +345,11 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
                            f"shape {coeffs.shape[1:]} (with one variable and {x0.shape[0]} coordinates, the "
                            "variable is a vector): reduce it (sum(...)), or give one coordinate per variable")
     _check_finite(coeffs, x0, request.function)
+    if rounding is not None:
+        lost_from = first_lost_order(coeffs, rounding, degrees=np.array([sum(e) for e in exps]))
+        if lost_from is not None:
+            raise JaxCalcError(lost_message(lost_from, "x0 = (" + ", ".join(f"{float(c):g}" for c in x0) + ")",
+                                            coeffs.dtype))
     variables = variables or default_variables(f, x0.shape[0], request.adapted)
     return TaylorPolynomial(x0, order, exps, coeffs, tuple(variables), method, rounding)
 
@@ -422,7 +438,8 @@ def pole_distance(coeffs, x0: float) -> float | None:
     return float(distances[0])
 
 
-def _warn_near_pole(coeffs, x0: float) -> None:
+def _warn_near_pole(coeffs, x0: float) -> bool:
+    """Warn (and say True) when x0 is within rounding of a pole."""
     import warnings
 
     from ..core.errors import JaxCalcWarning
@@ -432,6 +449,7 @@ def _warn_near_pole(coeffs, x0: float) -> None:
         warnings.warn(f"x0 = {x0:.6g} is within rounding of a pole (about {distance:.1g} away): the "
                       f"coefficients are right for the float x0 = {x0!r}, not for the pole's neighbour you "
                       "may have meant", JaxCalcWarning, stacklevel=3)
+    return distance is not None
 
 
 def _value_at(f: Callable | None, x0):

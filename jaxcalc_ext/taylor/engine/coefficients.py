@@ -114,7 +114,40 @@ def taylor_coefficients(f: Callable, x0: Any, order: int, *, direction: Any = No
     if not callable(f):
         raise JaxCalcError(f"{f!r} is not a function")
     x0, direction = as_point(x0, direction)
-    return coefficients_of_traced(trace_function(f, x0), x0, order, direction, method)
+    traced = trace_function(f, x0)
+    coeffs = coefficients_of_traced(traced, x0, order, direction, method)
+    _warn_if_lost(traced, x0, order, direction, method, coeffs)
+    return coeffs
+
+
+def _warn_if_lost(traced: TracedFunction, x0, order: int, direction, method: str, coeffs) -> None:
+    """The one significance test (:mod:`.sides`) on concrete coefficients: passes along a
+    rescaled direction and at x0 moved by one ulp measure their rounding; orders lost to it
+    are warned about (the array is returned as computed, so this composes with everything
+    that expects one). Under jit or vmap nothing is concrete and nothing is checked."""
+    from .sides import SKEW, first_lost_order, lost_message, rounding_error, rounding_estimate, shift_noise, shifted_points
+
+    leaves = jax.tree_util.tree_leaves(coeffs)
+    if order < 1 or len(leaves) != 1 or any(isinstance(v, jax.core.Tracer) for v in (x0, direction, leaves[0])):
+        return
+    c = np.asarray(leaves[0])
+    if not np.issubdtype(c.dtype, np.floating) or not np.all(np.isfinite(c)):
+        return
+
+    def run(at, scale):
+        out = np.asarray(jax.tree_util.tree_leaves(coefficients_of_traced(
+            traced, at, order, direction * np.asarray(scale, np.asarray(direction).dtype), method))[0])
+        return out
+
+    with warnings.catch_warnings():   # the fallback's note was given once already
+        warnings.simplefilter("ignore", JaxCalcWarning)
+        spread = rounding_error(c, run(x0, SKEW), SKEW)
+        for moved in shifted_points(np.asarray(x0), c):
+            spread = np.maximum(spread, shift_noise(c, run(moved.astype(np.asarray(x0).dtype), 1.0)))
+    lost_from = first_lost_order(c, rounding_estimate(spread))
+    if lost_from is not None:
+        where = f"x0 = {np.asarray(x0).tolist()}"
+        warnings.warn(lost_message(lost_from, where, c.dtype), JaxCalcWarning, stacklevel=3)
 
 
 def coefficients_of_traced(traced: TracedFunction, x0, order: int, direction, method: str = "auto"):
