@@ -247,6 +247,14 @@ def fingerprint(jaxpr: jcore.Jaxpr) -> tuple:
     return tuple(parts)
 
 
+def equation_key(eqn) -> tuple:
+    """What decides what one equation computes, as a hashable tuple: its primitive, its params
+    (sub-jaxprs by fingerprint) and the shapes and dtypes of its operands."""
+    params = tuple((k, _param_key(p)) for k, p in eqn.params.items()) if eqn.params else ()
+    operands = tuple(("literal", repr(v.val)) if isinstance(v, jcore.Literal) else v.aval for v in eqn.invars)
+    return (eqn.primitive.name, params, operands)
+
+
 def _param_key(p) -> Any:
     if isinstance(p, jcore.ClosedJaxpr):   # inner constants are baked in: key them by value
         return (fingerprint(p.jaxpr), tuple(_value_key(c) for c in p.consts))

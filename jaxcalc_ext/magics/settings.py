@@ -9,7 +9,7 @@ the image format of figures and graphs.
 """
 from __future__ import annotations
 
-from traitlets import CaselessStrEnum, Float, observe
+from traitlets import CaselessStrEnum, Float, TraitError, observe, validate
 from traitlets.config import Configurable
 
 from ..core import budget
@@ -33,6 +33,20 @@ class JaxCalc(Configurable):
         super().__init__(**kwargs)
         budget.set_limits(self.memory_limit, self.time_limit)
         self._format_changed({"new": self.figure_format})
+
+    @validate("memory_limit", "time_limit")
+    def _positive(self, proposal):
+        """A limit is a positive, finite number: anything else is refused and the limit in force
+        is kept (``%config JaxCalc`` shows the one in force)."""
+        import math
+
+        value = proposal["value"]
+        if not (math.isfinite(value) and value > 0):
+            memory = proposal["trait"].name == "memory_limit"
+            kept = budget.LIMITS.memory_bytes if memory else budget.LIMITS.seconds
+            raise TraitError(f"JaxCalc.{proposal['trait'].name} must be a positive number of "
+                             f"{'bytes' if memory else 'seconds'}, got {value}; it stays {kept:g}")
+        return value
 
     @observe("figure_format")
     def _format_changed(self, change) -> None:

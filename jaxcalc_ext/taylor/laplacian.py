@@ -31,7 +31,8 @@ from ..core.errors import JaxCalcError, JaxCalcWarning, UnsupportedPrimitiveErro
 from ..core.ready import wait_briefly
 from .engine import rules as R
 from ..core.budget import Cost, check
-from .engine.cost import COMPILE_SECONDS_FIXED, COMPILE_SECONDS_PER_EQUATION, SERIES_OPS_PER_SECOND, program_profile
+from ..core.dtypes import itemsize
+from .engine.cost import BYTES_PER_TEMPORARY, SERIES_OPS_PER_SECOND, program_profile, setup_cost, too_large_value
 from ..core.tracing import ProgramCache, TracedFunction, trace_function
 from .engine.series import Series
 
@@ -228,11 +229,24 @@ _METHODS = {"collapsed": _collapsed_laplacian, "hessian": _hessian_trace}
 _PROGRAMS = ProgramCache(128)
 
 
-def _compiled(traced: TracedFunction, method: str, batched: bool):
+# A batch is mapped a chunk of points at a time (vmap inside a chunk, a loop over chunks) so that
+# its temporaries stay within this many bytes: the whole batch's jets at once are memory-bound.
+BATCH_CHUNK_BYTES = 4e6
+
+
+def batch_chunk(traced: TracedFunction, n: int, batch: int, method: str) -> int:
+    """How many points of a batch one chunk holds."""
+    per_point = laplacian_cost(traced, n, 1, method).memory_bytes
+    return int(max(1, min(batch, BATCH_CHUNK_BYTES // max(per_point, 1.0))))
+
+
+def _compiled(traced: TracedFunction, method: str, chunk: int | None):
     def build():
         fn = functools.partial(_METHODS[method], traced)
-        return jax.jit(jax.vmap(fn, in_axes=(None, 0)) if batched else fn)
-    return _PROGRAMS.get((traced.key, method, batched), build)
+        if chunk is None:
+            return jax.jit(fn)
+        return jax.jit(lambda consts, xs: lax.map(lambda x: fn(consts, x), xs, batch_size=chunk))
+    return _PROGRAMS.get((traced.key, method, chunk), build)
 
 
 def _float_array(x: Any) -> jax.Array:
@@ -242,19 +256,21 @@ def _float_array(x: Any) -> jax.Array:
 
 
 def laplacian_cost(traced: TracedFunction, n: int, batch: int, method: str) -> Cost:
-    """Collapsed Taylor mode carries n + 2 rows of every value; the Hessian n x n entries and
-    n forward-over-reverse passes."""
+    """Collapsed Taylor mode carries n + 2 rows of every value that depends on x (at its peak
+    of live values, point by point over a batch); the Hessian n x n entries and n
+    forward-over-reverse passes. Time: the compile, then the arithmetic."""
     profile = program_profile(traced.jaxpr)
-    item = x_itemsize = 8
-    elements = profile.linear_elements + profile.nonlinear_elements
+    item = itemsize(traced.out_shapes[0].dtype)
     if method == "hessian":
-        memory = batch * x_itemsize * (n * n + 4 * n * elements)
-        ops = batch * 6.0 * n * elements
+        memory = item * (n * n + 4 * n * profile.peak_elements)
+        ops = batch * 6.0 * n * (profile.linear_work + profile.nonlinear_work)
     else:
-        memory = batch * item * 3 * (n + 2) * elements
-        ops = batch * 4.0 * (n + 2) * elements
-    seconds = COMPILE_SECONDS_FIXED + COMPILE_SECONDS_PER_EQUATION * profile.equations + ops / SERIES_OPS_PER_SECOND
-    return Cost(memory, seconds, f"the Laplacian in {n} variables" + (f" at {batch} points" if batch > 1 else ""))
+        memory = item * (n + 2) * (profile.peak_series_elements + BYTES_PER_TEMPORARY * profile.largest_nonlinear)
+        ops = batch * 4.0 * (n + 2) * (profile.linear_work + profile.nonlinear_work)
+    at_once = min(batch, max(1, int(BATCH_CHUNK_BYTES // max(memory, 1.0))))
+    seconds = setup_cost(profile).seconds + ops / SERIES_OPS_PER_SECOND
+    return Cost(at_once * memory, seconds,
+                f"the Laplacian in {n} variables" + (f" at {batch} points" if batch > 1 else ""))
 
 
 def _has_complex_values(jaxpr) -> bool:
@@ -296,9 +312,22 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     leaves = traced.out_shapes
     if len(leaves) != 1 or leaves[0].shape != ():
         raise JaxCalcError("the Laplacian needs a scalar function f: R^n -> R")
-    check(laplacian_cost(traced, x.shape[-1], x.shape[0] if x.ndim == 2 else 1, method),
-          "use fewer variables or a smaller batch")
-    return wait_briefly(_compiled(traced, method, x.ndim == 2)(traced.consts, x))
+    n, batch = x.shape[-1], (x.shape[0] if x.ndim == 2 else 1)
+    cost = laplacian_cost(traced, n, batch, method)
+    check(cost, lambda: _fitting_request(traced, n, batch, method, cost))
+    chunk = batch_chunk(traced, n, batch, method) if x.ndim == 2 else None
+    return wait_briefly(_compiled(traced, method, chunk)(traced.consts, x))
+
+
+def _fitting_request(traced: TracedFunction, n: int, batch: int, method: str, cost: Cost) -> str:
+    """What to ask instead: a smaller batch when the batch is the problem; else what is large."""
+    from ..core.budget import fits, largest_fitting
+
+    if batch > 1:
+        best = largest_fitting(lambda b: laplacian_cost(traced, n, b, method), 1, batch)
+        if best:
+            return f"a batch of {best} points fits"
+    return too_large_value(traced.jaxpr) or "f's program is too large for the limit: simplify it"
 
 
 def hessian_trace_estimate(f: Callable, x: Any, key: jax.Array, samples: int = 64) -> jax.Array:

@@ -62,7 +62,7 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
     """
     import jax
 
-    from ..core.budget import check
+    from ..core.budget import Cost, check
     from .engine.coefficients import require_concrete
     from .laplacian import laplacian, laplacian_cost
 
@@ -85,9 +85,7 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
     n = point.shape[0]
     lap_method = "hessian" if method in ("jet", "nested") else "auto"
     hessian_cost = laplacian_cost(traced, n, 1, "hessian")
-    check(hessian_cost + laplacian_cost(traced, n, 1, "collapsed"),
-          lambda: f"the Hessian alone needs {n}x{n} entries: use fewer variables, or jc.laplacian "
-                  "for the Laplacian only")
+    check(hessian_cost + laplacian_cost(traced, n, 1, "collapsed"), lambda: _what_fits(traced, n))
     value, gradient, hessian = (np.asarray(a) for a in jax.device_get(
         _derivatives_program(traced)(traced.consts, point)))
     # the traced program, not g: the user's Python runs once per request
@@ -100,6 +98,18 @@ def derivative_operators(f: Callable, x0: Any, *, variables: Sequence[str] | Non
 
 
 _PROGRAMS = None
+
+
+def _what_fits(traced, n: int) -> str:
+    """The variables, when the Hessian's n x n entries are what does not fit; else f's own array."""
+    from ..core.budget import Cost, fits
+    from ..core.dtypes import itemsize
+    from .engine.cost import too_large_value
+
+    hessian_alone = Cost(itemsize(traced.out_shapes[0].dtype) * 3.0 * n * n, 0.0)
+    if not fits(hessian_alone):
+        return f"the Hessian alone needs {n}x{n} entries: use fewer variables, or jc.laplacian for the Laplacian only"
+    return too_large_value(traced.jaxpr) or "f's program is too large for the limits: simplify it"
 
 
 def _derivatives_program(traced):

@@ -306,9 +306,9 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     >>> taylor_polynomial(jnp.exp, 0.0, 3).to_latex()
     '1 + x + 0.5 x^{2} + 0.166667 x^{3}'
     """
-    from .engine.coefficients import check_order, coefficients_of_traced, require_concrete
+    from .engine.coefficients import check_order, coefficients_at_many, coefficients_of_traced, require_concrete
     from .multivariate import monomial_coefficients
-    from .engine.sides import (check_sides, first_lost_order, lost_message,
+    from .engine.sides import (SKEW, check_sides, first_lost_order, lost_message,
                                recovering_lost_orders, rounding_estimate, shift_noise, shifted_points)
 
     require_concrete(x0, "taylor_polynomial")
@@ -316,8 +316,22 @@ def taylor_polynomial(f: Callable, x0: Any, order: int, *, variables: Sequence[s
     request = request or expansion_request(f, x0)
     x0, traced = request.point, request.traced
     if request.univariate:
+        dtype = np.asarray(x0).dtype
+        # Every pass the checks below may need, at once (one pass of a large, interpreted program):
+        # along +1, the mirror -s and +s, and at the neighbouring floats.
+        pairs = [(np.asarray(x0), 1.0), (np.asarray(x0), -SKEW), (np.asarray(x0), SKEW)]
+        pairs += [(np.nextafter(np.asarray(x0), np.asarray(side, dtype)), 1.0) for side in (np.inf, -np.inf)]
+        memo = {}
+        if order >= 1:
+            batch = coefficients_at_many(traced, np.stack([p for p, _ in pairs]).astype(dtype),
+                                         np.array([d for _, d in pairs], dtype), order, method)
+            memo = {(float(p), d): batch[i] for i, (p, d) in enumerate(pairs)}
+
         def along(scale: float, k: int = order, at=x0):
-            direction = np.asarray(scale, np.asarray(x0).dtype)
+            known = memo.get((float(at), float(scale))) if k == order else None
+            if known is not None:
+                return known
+            direction = np.asarray(scale, dtype)
             return np.asarray(coefficients_of_traced(traced, at, k, direction, method))
 
         coeffs = recovering_lost_orders(lambda k: along(1.0, k), order)

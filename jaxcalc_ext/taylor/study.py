@@ -74,19 +74,29 @@ def number_of_variables(f: Callable, x0: Any) -> int:
 
 
 def _check_grid_cost(request, n_vars: int, points: int, curves: int) -> None:
-    """Sampling f and the polynomials on points**n_vars grid points: memory of every
-    intermediate value of f at every point, plus one array per curve."""
+    """Sampling f and the polynomials on points**n_vars grid points: f's values alive at once
+    at every point (its peak), plus one array per curve. When even two points do not fit, the
+    refusal names the array of f's that is too large, not an option."""
     from ..core.budget import Cost, check, largest_fitting
-    from .engine.cost import program_profile
+    from ..core.dtypes import itemsize
+    from .engine.cost import program_profile, too_large_value
 
-    elements = max(program_profile(request.traced.jaxpr).linear_elements, 1)
+    profile = program_profile(request.traced.jaxpr)
+    elements = max(profile.peak_elements, 1)
+    item = itemsize(np.asarray(request.point).dtype)
 
     def cost(p):
         grid = float(p) ** n_vars
-        return Cost(8.0 * grid * (elements + curves + n_vars + 2), grid * elements / 2e8,
-                    f"{p} points per axis in {n_vars} variables")
+        return Cost(item * grid * (elements + curves + n_vars + 2), grid * max(profile.linear_work, 1) / 2e8,
+                    f"{p} points per axis in {n_vars} variable{'s' * (n_vars != 1)}")
 
-    check(cost(points), lambda: {"points": largest_fitting(cost, 2, points) or 2})
+    def suggestion():
+        best = largest_fitting(cost, 2, points)
+        if best is None:
+            return too_large_value(request.traced.jaxpr) or "f's own values do not fit: make its arrays smaller"
+        return {"points": best}
+
+    check(cost(points), suggestion)
 
 
 def _horner(coefficients: np.ndarray, delta: np.ndarray) -> np.ndarray:

@@ -223,21 +223,27 @@ def _run(method, traced: TracedFunction, order, x0, direction):
     return wait_briefly(program(traced.consts, x0, direction))
 
 
-def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: str | None = None) -> None:
+def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: str | None = None,
+                passes: int = 1) -> None:
     """Refuse, before compiling, a request over the memory or time limit; name one that fits."""
-    seen = (traced.key, order, method, LIMITS.memory_bytes, LIMITS.seconds)
+    seen = (traced.key, order, method, passes, LIMITS.memory_bytes, LIMITS.seconds)
     if seen in _WITHIN_BUDGET:
         return
     if method in ("taylor", "auto"):
         def cost(k):
-            return taylor_pass_cost(traced.jaxpr, k, what=f"order {k}")
+            return taylor_pass_cost(traced.jaxpr, k, what=f"order {k}{_program_size(traced)}", passes=passes)
     else:
         def cost(k):
             return fallback_cost(traced.jaxpr, k, method)
 
     def suggestion():
+        from .cost import too_large_value
+
         best = largest_fitting(cost, 0, order)
-        fitting = f"order <= {best} fits" if best is not None else "no order fits: simplify the function"
+        if best is None:
+            return too_large_value(traced.jaxpr) or ("no order fits: the program itself is too large for "
+                                                      "the time limit; simplify it or raise the limit")
+        fitting = f"order <= {best} fits"
         if fallback_from:
             return (f"{fitting}; '{fallback_from}' has no Taylor rule, so this runs as nested jvp, "
                     "whose cost grows exponentially with the order")
@@ -252,15 +258,26 @@ def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: 
 _WITHIN_BUDGET: dict = {}
 
 
+def _program_size(traced: TracedFunction) -> str:
+    """ " of a 10,000-equation program" where the program's size is what costs."""
+    from .cost import EAGER_MIN_EQUATIONS, program_profile
+
+    equations = program_profile(traced.jaxpr).equations
+    return f" of a {equations:,}-equation program" if equations > EAGER_MIN_EQUATIONS else ""
+
+
 _PROGRAM_CACHE_SIZE = 256
 _PROGRAMS = ProgramCache(_PROGRAM_CACHE_SIZE)
 
 
-def compiled_program(method: str, traced: TracedFunction, order: int, batched: bool = False):
+def compiled_program(method: str, traced: TracedFunction, order: int, batched: bool | str = False):
     """One compiled program per (method, traced jaxpr, order), tiered: a quick compile answers
-    the first calls, a fully optimised one the repeated calls. It takes ``(consts, x0,
-    direction)``; with ``batched`` the direction has a leading batch axis."""
-    from ...core.tiered import TieredJit
+    the first calls, a fully optimised one the repeated calls; a program too large to compile
+    with profit is interpreted (:class:`~jaxcalc_ext.core.tiered.Interpreted`). It takes
+    ``(consts, x0, direction)``; with ``batched`` the direction has a leading batch axis, with
+    ``batched="points"`` x0 and the direction both do (a pass at several points at once)."""
+    from ...core.tiered import Interpreted, TieredJit
+    from .cost import program_profile
 
     def build():
         make = {"taylor": _taylor_program, "jet": _jet_program, "nested": _nested_program}[method]
@@ -269,10 +286,39 @@ def compiled_program(method: str, traced: TracedFunction, order: int, batched: b
             # Batched LAPACK triangular solves deadlock XLA's CPU runtime on this jaxlib (seen at
             # order 150 with 32 to 232 directions: every thread waiting, none running), so
             # batched programs solve by forward substitution in both tiers.
-            fn = without_lapack(jax.vmap(fn, in_axes=(None, None, 0)))
+            fn = without_lapack(jax.vmap(fn, in_axes=(None, 0 if batched == "points" else None, 0)))
+        if method == "taylor" and program_profile(traced.jaxpr).runs_eagerly:
+            return Interpreted(_one_by_one(fn))
         return TieredJit(fn, quick_fn=without_lapack(fn))
 
     return _PROGRAMS.get((method, traced.key, order, batched), build)
+
+
+def _one_by_one(fn):
+    """``fn`` run with its equations interpreted one by one (see :mod:`.interpreter`)."""
+    from .interpreter import one_equation_at_a_time
+
+    def run(*args):
+        with one_equation_at_a_time():
+            return fn(*args)
+    return run
+
+
+def coefficients_at_many(traced: TracedFunction, points, directions, order: int, method: str = "auto") -> np.ndarray:
+    """The coefficients at several (point, direction) pairs of one request, in one pass of one
+    program (one interpreted pass for a large program, instead of one per pair): the passes
+    the two-sided and rounding checks need. Shape ``(pairs, order + 1, *output)``."""
+    points, directions = np.asarray(points), np.asarray(directions)
+    if method not in ("auto", "taylor") or len(traced.out_shapes) != 1:
+        return np.stack([np.asarray(jax.tree_util.tree_leaves(coefficients_of_traced(traced, p, order, d, method))[0])
+                         for p, d in zip(points, directions)])
+    try:
+        _check_cost(traced, order, "taylor", passes=1)
+        program = compiled_program("taylor", traced, order, batched="points")
+        return np.asarray(jax.tree_util.tree_leaves(wait_briefly(program(traced.consts, points, directions)))[0])
+    except UnsupportedPrimitiveError:   # the fallback, one pair at a time
+        return np.stack([np.asarray(jax.tree_util.tree_leaves(coefficients_of_traced(traced, p, order, d, method))[0])
+                         for p, d in zip(points, directions)])
 
 
 def _line(f, x0, direction):

@@ -17,7 +17,9 @@ size of the source program whatever the order.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+import contextlib
+import contextvars
+from typing import Any, Iterator, Sequence
 
 import jax.numpy as jnp
 from jax import lax
@@ -25,6 +27,9 @@ from jax.extend import core as jcore
 
 from ...core.errors import JaxCalcError, UnsupportedPrimitiveError
 from ...core.jaxpr import bind_equation, call_body
+from ...core.progress import CHECKPOINT_EVERY
+from ...core.progress import step as progress_step
+from ...core.tracing import equation_key
 from ...core.user_code import user_line_of_equation
 from .rules import COMPLEX_SAFE, LINEAR_PRIMITIVES, PIECEWISE, TAYLOR_RULES, pass_memo, value_just_after
 from .series import Series, constant_series, not_recording_removed_orders
@@ -61,14 +66,74 @@ def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequenc
         env[var] = val
     for var, val in zip(jaxpr.invars, inputs):
         env[var] = val
-    for eqn in jaxpr.eqns:
+    one_by_one = _ONE_EQUATION_AT_A_TIME.get()
+    for i, eqn in enumerate(jaxpr.eqns):
         invals = [_read(env, a) for a in eqn.invars]
-        outvals = _apply(eqn, invals, rules)
+        if one_by_one:
+            if i % CHECKPOINT_EVERY == 0:
+                progress_step(i, len(jaxpr.eqns), "Taylor passes")   # an interrupt stops here
+            outvals = _apply_compiled(eqn, invals, rules)
+        else:
+            outvals = _apply(eqn, invals, rules)
         if not eqn.primitive.multiple_results:
             outvals = [outvals]
         for var, val in zip(eqn.outvars, outvals):
             env[var] = val
     return [_read(env, a) for a in jaxpr.outvars]
+
+
+# ---------------------------------------------------------------- one equation at a time
+# A program too large to compile whole (thousands of equations) is interpreted equation by
+# equation, each equation's rule compiled once per signature (primitive, params, operand types,
+# which operands are series) and reused by every equation like it: a 10,000-step chain of
+# sin(x) * c compiles two small programs, not one of 20,000 equations. Rules that loop (fori_loop
+# inside a rule) would otherwise compile their loop at every equation.
+_ONE_EQUATION_AT_A_TIME: contextvars.ContextVar[bool] = contextvars.ContextVar("taylor_one_by_one", default=False)
+_RULE_PROGRAMS: dict = {}
+_RULE_PROGRAMS_MAX = 4096
+
+
+@contextlib.contextmanager
+def one_equation_at_a_time() -> Iterator[None]:
+    """Interpret the equations of a pass one by one, each rule compiled per signature."""
+    token = _ONE_EQUATION_AT_A_TIME.set(True)
+    try:
+        yield
+    finally:
+        _ONE_EQUATION_AT_A_TIME.reset(token)
+
+
+def _apply_compiled(eqn, invals: list[Value], rules: dict):
+    import jax
+
+    if not any(isinstance(v, Series) for v in invals):
+        return bind_equation(eqn.primitive, eqn.params, *invals)
+    kinds = tuple(isinstance(v, Series) for v in invals)
+    arrays = [v.coeffs if isinstance(v, Series) else v for v in invals]
+    key = (equation_key(eqn), kinds, tuple((jnp.shape(a), jnp.result_type(a)) for a in arrays),
+           id(rules), bool(jax.config.jax_enable_x64))
+    entry = _RULE_PROGRAMS.get(key)
+    if entry is None:
+        out_kinds: list = []
+
+        def run(*arrays):
+            values = [Series(a) if k else a for a, k in zip(arrays, kinds)]
+            token = _ONE_EQUATION_AT_A_TIME.set(False)
+            try:
+                out = _apply(eqn, values, rules)
+            finally:
+                _ONE_EQUATION_AT_A_TIME.reset(token)
+            outs = list(out) if eqn.primitive.multiple_results else [out]
+            out_kinds[:] = [isinstance(o, Series) for o in outs]
+            return [o.coeffs if isinstance(o, Series) else o for o in outs]
+
+        if len(_RULE_PROGRAMS) >= _RULE_PROGRAMS_MAX:
+            _RULE_PROGRAMS.pop(next(iter(_RULE_PROGRAMS)))
+        entry = _RULE_PROGRAMS[key] = (jax.jit(run), out_kinds)
+    program, out_kinds = entry
+    outs = program(*arrays)
+    values = [Series(o) if k else o for o, k in zip(outs, out_kinds)]
+    return values if eqn.primitive.multiple_results else values[0]
 
 
 def _apply(eqn, invals: list[Value], rules: dict):
