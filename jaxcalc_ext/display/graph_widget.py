@@ -17,13 +17,14 @@ import time
 
 import anywidget
 import numpy as np
+import traitlets
 
 from ..core.dtypes import is_extended
-import traitlets
 
 from ..core.jaxpr_text import format_value
 from ..graph.model import ComputationGraph, Node
 from .graph_picture import graph_image_bundle
+from .messages import BadMessage, ignored, text_field
 from .javascript import widget_module
 from .static_fallback import StaticFallback
 
@@ -103,16 +104,24 @@ class GraphExplorer(StaticFallback, anywidget.AnyWidget):
 
     # -- kernel side ------------------------------------------------------------------------
     def _on_message(self, _widget, content: dict, buffers) -> None:
-        kind = content.get("type")
+        """Every message is checked (:mod:`.messages`): a bad one is logged in one line and
+        changes nothing."""
+        kind = content.get("type") if isinstance(content, dict) else None
         try:
             if kind == "toggle":
-                self.toggle(str(content.get("id", "")))
+                self.toggle(text_field(content, "id"))
             elif kind == "search":
-                self.search(str(content.get("text", "")))
-            elif kind == "settled" and self._display_id is not None and self._shown_version != self._version:
-                self._refresh_static()   # the view rests: the saved notebook's picture follows it
+                self.search(text_field(content, "text"))
+            elif kind == "settled":
+                if self._display_id is not None and self._shown_version != self._version:
+                    self._refresh_static()   # the view rests: the saved notebook's picture follows it
+            else:
+                raise BadMessage("unknown message type")
+        except BadMessage as err:
+            ignored(str(kind)[:40], err)
         except Exception as err:   # always answer in one line: a silent failure would look like a hang
-            self.message = f"could not redraw: {type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
+            self.message = (f"could not redraw (internal error, please report): {type(err).__name__}: "
+                            f"{str(err).splitlines()[0][:200] if str(err) else ''}")
 
     def toggle(self, group_id: str) -> None:
         """Open a closed group, or close an open one, and redraw."""

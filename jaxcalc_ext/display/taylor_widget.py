@@ -23,6 +23,7 @@ import traitlets
 from ..core.errors import JaxCalcError
 from ..taylor.live_model import LiveTaylor
 from .javascript import widget_module
+from .messages import BadMessage, finite_or_none, frame_request, ignored, snapshot_png
 from .static_fallback import StaticFallback
 
 
@@ -53,27 +54,45 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
 
     # -- kernel side of a request ---------------------------------------------------------
     def _on_message(self, _widget, content: dict, buffers) -> None:
-        kind = content.get("type")
+        """Every message is checked (:mod:`.messages`): a bad one is logged in one line and
+        changes nothing; a bad frame request is still answered, with the reason, so the view
+        never waits for a reply that will not come."""
+        kind = content.get("type") if isinstance(content, dict) else None
         if kind == "frame":
-            self._answer(content)
+            try:
+                request = frame_request(content, len(self.live.center), self.live.max_order)
+            except BadMessage as err:
+                ignored("frame", err)
+                self._reply_with_reason(content, str(err))
+                return
+            self._answer({**request, "seq": content.get("seq") if isinstance(content.get("seq"), int) else None})
         elif kind == "snapshot":
-            self._store_snapshot(content.get("png", ""), content.get("ratio", 1))
+            try:
+                png, ratio = snapshot_png(content)
+            except BadMessage as err:
+                ignored("snapshot", err)
+                return
+            self._store_snapshot(png, ratio)
+        else:
+            ignored(str(kind)[:40], BadMessage("unknown message type"))
 
     def _answer(self, request: dict) -> None:
+        import warnings
+
         from ..core.precision import config_restored, float64_scope
+        from ..core.user_errors import describe_user_error
 
         start = time.perf_counter()
         try:
-            with config_restored(), float64_scope(self.x64):
+            with config_restored(), float64_scope(self.x64), np.errstate(all="ignore"):
                 frame = self.live.frame(center=request.get("center"), order=request.get("order"),
                                         span=request.get("span"))
         except Exception as err:  # always answer: an unanswered request would freeze the view
-            text = str(err) if isinstance(err, JaxCalcError) else f"f raised {type(err).__name__}: {err}"
-            text = text.strip().splitlines()[0][:300] if text.strip() else type(err).__name__
-            self.send({"type": "frame", "seq": request.get("seq"), "message": text, "has_polynomial": False,
-                       "center": request.get("center"), "order": request.get("order"), "span": request.get("span"),
-                       "max_error": None, "value": None, "kernel_ms": 0.0, "dtype": "", "radius": None},
-                      [np.zeros(0).tobytes()] * 2)
+            if isinstance(err, JaxCalcError):
+                text = str(err)
+            else:
+                text = describe_user_error(err) or f"internal error (please report): {type(err).__name__}: {err}"
+            self._reply_with_reason(request, text.strip().splitlines()[0][:300] if text.strip() else type(err).__name__)
             return
         reply, buffers = frame_message(frame)
         reply["seq"] = request.get("seq")
@@ -81,13 +100,20 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
         self.kernel_ms.append(reply["kernel_ms"])
         self.send(reply, buffers)
 
-    def _store_snapshot(self, data_url: str, ratio: float = 1) -> None:
-        prefix = "data:image/png;base64,"
-        if not data_url.startswith(prefix) or self._display_id is None:
+    def _reply_with_reason(self, request: dict, text: str) -> None:
+        """A frame with no polynomial and the reason, for the view to show (the state stays)."""
+        self.send({"type": "frame", "seq": request.get("seq") if isinstance(request.get("seq"), int) else None,
+                   "message": text, "has_polynomial": False, "center": list(self.live.center),
+                   "order": self.live.order, "span": [list(s) for s in self.live.span],
+                   "max_error": None, "value": None, "kernel_ms": 0.0, "dtype": "", "radius": None},
+                  [np.zeros(0).tobytes()] * 2)
+
+    def _store_snapshot(self, png: bytes, ratio: int = 1) -> None:
+        if self._display_id is None:
             return
-        self._static_png = base64.b64decode(data_url[len(prefix):])
+        self._static_png = png
         # the canvas has devicePixelRatio pixels per CSS pixel: shown at its CSS size
-        self._fallback_scale = max(1, int(round(float(ratio)))) if isinstance(ratio, (int, float)) else 1
+        self._fallback_scale = ratio
         self._refresh_static()
 
     # -- display ----------------------------------------------------------------------------
@@ -110,8 +136,9 @@ def frame_message(frame) -> tuple[dict, list[bytes]]:
         "type": "frame", "center": list(frame.center), "order": frame.order,
         "span": [[float(a[0]), float(a[-1])] for a in frame.grid],
         "message": frame.message, "has_polynomial": has_polynomial,
-        "max_error": frame.max_error, "dtype": str(frame.values.dtype),
-        "value": float(frame.polynomial.monomial_coefficients[0]) if has_polynomial and len(frame.center) == 1 else None,
+        "max_error": finite_or_none(frame.max_error), "dtype": str(frame.values.dtype),
+        "value": finite_or_none(float(frame.polynomial.monomial_coefficients[0]))
+        if has_polynomial and len(frame.center) == 1 else None,
         "radius": None if radius is None or not np.isfinite(radius.radius) else radius.radius,
         "entire": bool(radius.entire) if radius is not None else False,
         "radius_text": radius.describe() if radius is not None else "",

@@ -48,7 +48,7 @@ def user_errors_as_usage_errors(method):
     def wrapper(self, *args, **kwargs):
         from ..core.precision import config_restored
         from ..core.user_code import raised_by_user
-        from .user_errors import describe_user_error
+        from ..core.user_errors import describe_user_error
 
         try:
             with config_restored(), warnings_as_lines():  # the user's code may flip jax.config: it is put back
@@ -67,18 +67,14 @@ def user_errors_as_usage_errors(method):
     return wrapper
 
 
-# One registry per file that warned, kept across requests: a warning the user's filters show
-# "once per location" (Python's default) is shown once however many requests raise it.
-_WARNING_REGISTRIES: dict[str, dict] = {}
-
-
 @contextlib.contextmanager
 def warnings_as_lines():
     """Warnings raised while a magic runs reach the user once each, as Python shows them.
 
     The user's own warnings (and JAX's, about the user's program) are recorded while the magic
-    runs and re-emitted *after* the recording ends, under the user's filters, with a registry per
-    file so that the default "once per location" holds across requests. Ours
+    runs and re-emitted *after* the recording ends, under the user's filters: once per location
+    per request, as a notebook cell calling the function shows them (every pass the magic makes
+    through the traced program adds none: the user's Python runs once). Ours
     (:class:`JaxCalcWarning`: a slower fallback was used) become one plain printed line each,
     not a stderr block pointing at our source.
 
@@ -97,9 +93,9 @@ def warnings_as_lines():
         finally:
             recorded = list(caught)   # re-emitting inside the block would record them again
     notes = list(dict.fromkeys(str(w.message) for w in recorded if issubclass(w.category, JaxCalcWarning)))
+    registry: dict = {}   # "default" filters: once per location in this request
     for w in recorded:
         if not issubclass(w.category, JaxCalcWarning):
-            registry = _WARNING_REGISTRIES.setdefault(w.filename, {})
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, registry=registry,
                                    source=w.source)
     for message in notes:

@@ -58,13 +58,33 @@ def _parse(text: str) -> ast.Expression | None:
                            "write a Python expression such as sin(x) + cos(x)") from None
     except (RecursionError, MemoryError):
         try:
-            compile(text.strip(), "<expression>", "eval")
+            compile_deep(text, "<expression>")
         except SyntaxError as err:
             raise JaxCalcError(f"syntax error in '{_shortened(text)}': {err.msg}") from None
         except (RecursionError, MemoryError):
             raise JaxCalcError(f"the expression '{_shortened(text)}' nests too deeply for Python to "
                                "compile: define it as a function (def f(x): ...) with a loop") from None
         return None
+
+
+DEEPEST_EXPRESSION = 20_000   # recursion allowed while compiling one long expression
+
+
+def compile_deep(text: str, name: str):
+    """Compile an expression that nests deeper than the recursion limit (a sum of 3,000 terms is
+    3,000 nested additions to Python's compiler), with the limit raised for the compile only,
+    on the caller's thread (the main thread's stack holds it); longer text is refused."""
+    import sys
+
+    text = text.strip()
+    limit = sys.getrecursionlimit()
+    if len(text) > 50 * DEEPEST_EXPRESSION:
+        raise RecursionError("expression too long")
+    sys.setrecursionlimit(max(limit, DEEPEST_EXPRESSION))
+    try:
+        return compile(text, name, "eval")
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _shortened(text: str, limit: int = 80) -> str:
@@ -184,7 +204,7 @@ def resolve_function(text: str, namespace: dict, variables: list[str] | None = N
     if unknown_calls:
         raise JaxCalcError(f"unknown name '{unknown_calls[0]}': define it first, or use a "
                            "jax.numpy function such as sin, exp, tanh")
-    code = compile(tree if tree is not None else text, "<expression>", "eval")
+    code = compile(tree, "<expression>", "eval") if tree is not None else compile_deep(text, "<expression>")
     if not free:
         try:
             value = eval(code, dict(scope))
@@ -260,8 +280,8 @@ def evaluate(text: str, namespace: dict, what: str) -> Any:
     """Evaluate an option value (``--at pi/2``) in the user's namespace plus math names."""
     try:
         tree = _parse(text)
-        return eval(compile(tree if tree is not None else text.strip(), "<option>", "eval"),
-                    {**math_namespace(), **namespace})
+        code = compile(tree, "<option>", "eval") if tree is not None else compile_deep(text, "<option>")
+        return eval(code, {**math_namespace(), **namespace})
     except JaxCalcError:
         raise JaxCalcError(f"cannot read {what} '{text}': write a number or a Python expression") from None
     except Exception as err:

@@ -17,7 +17,7 @@ import os
 import re
 import traceback
 
-from ..core.user_code import is_user_file, raised_by_user
+from .user_code import is_user_file, raised_by_user
 
 
 def _user_frame(err: BaseException):
