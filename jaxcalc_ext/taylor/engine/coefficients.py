@@ -177,7 +177,8 @@ def _check_jax_can(method: str, traced: TracedFunction, x0, direction,
     rule for. Refuse in one line naming it, instead of failing deep inside JAX."""
     import jax.numpy as jnp
 
-    program = {"nested": _nested_program, "jet": _jet_program}[method](traced, 1)
+    # two nested levels: forward mode over a custom_vjp's linearization fails only at the second
+    program = {"nested": _nested_program, "jet": _jet_program}[method](traced, 2)
     try:
         jax.eval_shape(program, traced.consts, x0, direction)
     except JaxCalcError:

@@ -148,8 +148,10 @@ def _add(prim, order, a, b, **params):
 taylor_rule("concatenate", "pad", "dynamic_update_slice", "scatter", "scatter-add", "scatter_add",
             "complex", "select_n", "stack", linear=True)(_linear_map(promote=True))
 # Equinox's loop primitives, which every Diffrax solve runs through: a buffer write under a
-# predicate (xs.at[i].set(x) or xs), a select that only differs under vmap, and an identity.
-taylor_rule("maybe_set", "select_if_vmap", "nonbatchable", linear=True)(_linear_map(promote=True))
+# predicate (xs.at[i].set(x) or xs), a select that only differs under vmap, and identities
+# (nonbatchable; nondifferentiable_backward, which only refuses reverse mode).
+taylor_rule("maybe_set", "select_if_vmap", "nonbatchable", "nondifferentiable_backward",
+            linear=True)(_linear_map(promote=True))
 
 
 def _bilinear(cauchy: Callable[[jax.Array, jax.Array, dict], jax.Array]) -> TaylorRule:
