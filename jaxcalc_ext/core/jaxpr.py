@@ -153,6 +153,21 @@ def iter_equations(jaxpr: jcore.Jaxpr) -> Iterator:
             yield from iter_equations(sub)
 
 
+# Params by which a call carries its own derivative rule (custom_jvp_call, custom_vjp_call):
+# JAX differentiates such a call by its rule, never by its body.
+CUSTOM_RULE_PARAMS = ("jvp_jaxpr_fun", "jvp_jaxpr_thunk", "fwd_jaxpr_thunk", "bwd")
+
+
+def has_custom_rule(eqn) -> bool:
+    """Is this equation a call with a derivative rule of its own (custom_jvp or custom_vjp)?
+
+    >>> import jax
+    >>> [has_custom_rule(e) for e in jax.make_jaxpr(lambda x: jax.nn.relu(x) * 2)(1.0).jaxpr.eqns]
+    [True, False]
+    """
+    return any(key in eqn.params for key in CUSTOM_RULE_PARAMS)
+
+
 def is_backward(eqn) -> bool:
     """Was this equation made by transposition (the reverse sweep of grad/vjp)?"""
     return "transpose" in str(eqn.source_info.name_stack)

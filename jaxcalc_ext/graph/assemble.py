@@ -67,7 +67,7 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     if adjoints:
         out_vals = [k.value if isinstance(k, LiteralOperand) else value_of[k] for k in outputs]
         cotangents = output_cotangents(out_vals, cotangent)
-        adjoint_of = reverse_adjoints(flat, value_of, outputs, cotangents, sweep)
+        adjoint_of = reverse_adjoints(flat, value_of, inputs, outputs, cotangents, sweep)
 
     steps = flat.steps
     # Identity noise: consumers read the renamed value directly.
@@ -183,8 +183,11 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     for oid, producer_id in output_ids:
         if producer_id is None and oid + "l" in atoms:
             hierarchy.place(oid + "l", hierarchy.parent.get(oid))
+    inside_rules = sum(1 for s in steps if s.rule is not None) if adjoints else 0
     stats = {"equations": len(steps), "backward": sum(s.backward for s in steps), "unused_inputs": unused,
-             "summed_outputs": adjoints and isinstance(cotangent, str) and cotangent == "ones"}
+             "summed_outputs": adjoints and isinstance(cotangent, str) and cotangent == "ones",
+             "inside_rules": inside_rules, "rules": sorted({s.rule.label for s in steps if s.rule is not None}),
+             "not_reversed": list(sweep.not_reversed)}
     full = FullGraph(atoms, edges, hierarchy, title, rankdir, values, adjoints, stats)
     full.forward_order = [step_id[id(s)] for s in steps if id(s) in step_id]
     full.reverse_order = [step_id[id(s)] for s in sweep.reverse_order if id(s) in step_id]

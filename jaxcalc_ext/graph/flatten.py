@@ -21,7 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.jaxpr import bind_equation, call_body, call_name, is_backward, labelled_sub_jaxprs, sub_jaxprs
+from ..core.jaxpr import (bind_equation, call_body, call_name, has_custom_rule, is_backward, labelled_sub_jaxprs,
+                          sub_jaxprs)
 from ..core.jaxpr_text import format_aval, operation_label
 from ..core.progress import CHECKPOINT_EVERY
 from ..core.progress import step as progress_step
@@ -53,6 +54,21 @@ class FlatStep:
     origin: tuple = ()   # the user's call that made it (scopes._frames_origin)
     callee: str | None = None   # the library function the user's line called for it (avg_pool, relu)
     call_name: str | None = None   # the folded library call (relu) that made it, or whose derivative it is
+    rule: "RuleCall | None" = None  # the custom_jvp/custom_vjp call whose body it is in: JAX's adjoint
+                                    # passes through the call's rule, never through these steps
+
+
+@dataclass
+class RuleCall:
+    """A call with a derivative rule of its own (custom_jvp, custom_vjp), as the reverse sweep
+    sees it: one unit from its inputs to its outputs, differentiated by JAX through its rule.
+    Its body is still drawn, step by step, with values; the adjoints inside it are not JAX's."""
+
+    label: str
+    inputs: list
+    evaluate: Callable[..., list]
+    outputs: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
 
 
 def _bind(eqn) -> Callable[..., list]:
@@ -101,6 +117,10 @@ class Flattener:
         self.avals: dict[int, Any] = {}
         self.counter = 0
         self.calls = 0
+        # What the reverse sweep replays, in program order: steps outside every custom-rule
+        # call, and each outermost custom-rule call as one RuleCall.
+        self.units: list = []
+        self._rule: RuleCall | None = None
 
     def new_key(self, aval) -> int:
         self.counter += 1
@@ -109,6 +129,23 @@ class Flattener:
 
     def expand(self, name: str, raw_name: str) -> bool:
         return not (self.fold and (name in FOLD_NAMES or raw_name.startswith("_")))
+
+    def _fresh_outputs(self, unit: "RuleCall", outs: list, eqn, scope: list) -> list:
+        """A rule call's outputs as values of its own: a body that hands back its input (a
+        gradient-clipping identity) still has an output the rule's adjoint belongs to."""
+        made_here = {k for step in unit.steps for k in step.outputs}
+        fresh = []
+        for out, var in zip(outs, eqn.outvars):
+            if isinstance(out, int) and out in made_here:
+                fresh.append(out)
+                continue
+            key = self.new_key(var.aval)
+            step = FlatStep("copy", "", [out], [key], unit.steps[0].backward if unit.steps else False,
+                            lambda v: [v], [format_aval(var.aval)], identity=True, scope=list(scope), rule=unit)
+            self.steps.append(step)
+            unit.steps.append(step)
+            fresh.append(key)
+        return fresh
 
     def walk(self, jaxpr, consts, inputs, prefix: list, backward: bool = False) -> list:
         """``backward``: the jaxpr is the body of a transposed call, whose own equations carry
@@ -138,25 +175,42 @@ class Flattener:
             if body is not None and self.expand(name, raw_name):
                 self.calls += 1
                 call = Level(("call", self.calls), name, "call")
-                outs = self.walk(body.jaxpr, body.consts, ins, prefix + scope + [call],
-                                 backward or is_backward(eqn))
+                unit = None
+                if self._rule is None and has_custom_rule(eqn):
+                    unit = self._rule = RuleCall(name, ins, _bind(eqn))
+                    self.units.append(unit)
+                try:
+                    outs = self.walk(body.jaxpr, body.consts, ins, prefix + scope + [call],
+                                     backward or is_backward(eqn))
+                finally:
+                    if unit is not None:
+                        self._rule = None
+                if unit is not None:
+                    outs = self._fresh_outputs(unit, outs, eqn, prefix + scope + [call])
+                    unit.outputs = outs
                 env.update(zip(eqn.outvars, outs))
                 continue
             outs = [self.new_key(v.aval) for v in eqn.outvars]
             env.update(zip(eqn.outvars, outs))
-            if body is not None:
-                label, detail, run = name, f"{len(body.jaxpr.eqns)} equations", _run_body(body)
+            if body is not None:   # a folded call, bound as the call it is (its rule, if any, included)
+                label, detail = name, f"{len(body.jaxpr.eqns)} equations"
+                run = _bind(eqn) if has_custom_rule(eqn) else _run_body(body)
             else:
                 (label, detail), run = operation_label(eqn), _bind(eqn)
                 subs = sub_jaxprs(eqn.params)
                 if subs:
                     detail = (detail + "; " if detail else "") + f"body {sum(len(s.eqns) for s in subs)} eqns"
             bodies = labelled_sub_jaxprs(eqn.params) if body is None else []
-            self.steps.append(FlatStep(label, detail, ins, outs, backward or is_backward(eqn), run,
-                                    [format_aval(v.aval) for v in eqn.outvars], identity=is_identity(eqn),
-                                    bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body),
-                                    origin=origin, callee=callee,
-                                    call_name=name if body is not None else None))
+            step = FlatStep(label, detail, ins, outs, backward or is_backward(eqn), run,
+                            [format_aval(v.aval) for v in eqn.outvars], identity=is_identity(eqn),
+                            bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body),
+                            origin=origin, callee=callee,
+                            call_name=name if body is not None else None, rule=self._rule)
+            self.steps.append(step)
+            if self._rule is None:
+                self.units.append(step)
+            else:
+                self._rule.steps.append(step)
         return [read(a) for a in jaxpr.outvars]
 
 

@@ -103,6 +103,11 @@ class FullGraph:
         graph.full, graph.open_groups = self, frozenset(open_groups)
         if self.nan is not None and self.nan.message:
             graph.notes.append(self.nan.message)
+        graph.notes.extend(self.stats.get("not_reversed", ()))
+        if self.stats.get("inside_rules"):
+            rules = ", ".join(self.stats.get("rules", ())[:3])
+            graph.notes.append(f"{self.stats['inside_rules']} steps inside {rules} have no adjoint: JAX "
+                               "differentiates a custom_jvp/custom_vjp function by its rule, not its body")
         if self.stats.get("summed_outputs"):
             graph.notes.append("adjoints are those of the sum of every output (a cotangent of ones)")
         unused = self.stats.get("unused_inputs", 0)
