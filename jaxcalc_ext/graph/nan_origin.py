@@ -68,9 +68,25 @@ def find_nan_origin(sweep: Sweeps, step_id: dict, atoms: dict, edges: list,
         node = by_id[origin.adjoint]
         parts.append(f"first non-finite adjoint: made by {node.label} in the reverse sweep "
                      f"(node {origin.adjoint}, marked in purple)")
+    quiet_inputs = [nid for nid in inputs if nid != origin.forward]
+    if quiet_inputs:   # an input holding NaN or Inf is said, even when nothing of it reaches the output
+        node = by_id[quiet_inputs[0]]
+        parts.append(f"the input {node.label} = {format_value(node.value)} is not finite"
+                     + ("" if origin.forward else " (no NaN or Inf of it reaches the output)"))
     if not parts and born:
         parts.append(f"no NaN or Inf reaches the output or the adjoints; {len(born)} operation"
                      f"{'s' * (len(born) != 1)} inside make{'s' * (len(born) == 1)} one that does not "
                      f"(first: {by_id[born[0]].label})")
-    origin.message = "; ".join(parts) if parts else "no NaN or Inf: every value and adjoint is finite"
+    bad_adjoints = [nid for nid, n in atoms.items() if n.adjoint is not None and not all_finite([n.adjoint])]
+    if bad_adjoints and not origin.adjoint:
+        parts.append(f"{len(bad_adjoints)} adjoint{'s' * (len(bad_adjoints) != 1)} not finite "
+                     f"(first: {by_id[bad_adjoints[0]].label})")
+    bad_values = [nid for nid, n in atoms.items() if not finite(n)]
+    if parts:
+        origin.message = "; ".join(parts)
+    elif bad_values:   # only where nothing above said it: never "all finite" when something is not
+        origin.message = (f"{len(bad_values)} value{'s' * (len(bad_values) != 1)} not finite "
+                          f"(first: {by_id[bad_values[0]].label})")
+    else:
+        origin.message = "no NaN or Inf: every value and adjoint is finite"
     return origin
