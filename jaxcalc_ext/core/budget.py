@@ -122,8 +122,9 @@ def fits(cost: Cost) -> bool:
 
 def check(cost: Cost, suggestion: str | dict | Callable[[], str | dict | None] | None = None) -> None:
     """Raise :class:`BudgetError` when ``cost`` is over a limit; ``suggestion`` names a request
-    that fits (a callable is only called when needed): a text, or options such as
-    ``{"points": 64}`` that each caller's layer spells its own way (``points=64``, ``--points 64``)."""
+    that fits (a callable is only called when needed): a text, options such as ``{"points": 64}``
+    that each caller's layer spells its own way (``points=64``, ``--points 64``), or a text naming
+    options as ``{name}`` with the options: ``("without {values} it fits", {"values": None})``."""
     if fits(cost):
         return
     if cost.memory_bytes > LIMITS.memory_bytes:
@@ -133,6 +134,9 @@ def check(cost: Cost, suggestion: str | dict | Callable[[], str | dict | None] |
         message = (f"{cost.what} would take ~{human_seconds(cost.seconds)}; the limit is "
                    f"{human_seconds(LIMITS.seconds)} (%config JaxCalc.time_limit)")
     hint = suggestion() if callable(suggestion) else suggestion
+    if isinstance(hint, tuple):   # (text naming options as {name}, the options)
+        text, options = hint
+        raise BudgetError(message.replace("{", "{{").replace("}", "}}") + f"; {text}", options=options)
     if isinstance(hint, dict):
         fields = " and ".join(f"{{{name}}}" for name in hint)
         raise BudgetError(message.replace("{", "{{").replace("}", "}}") + f"; {fields} fits", options=hint)

@@ -134,6 +134,32 @@ def call_name(eqn) -> str | None:
     return str(name).lstrip("_") or eqn.primitive.name
 
 
+def equation_flops(eqn) -> int:
+    """Floating-point operations of an equation, from its shapes: 2·m·n·k for a contraction,
+    one per output element otherwise; a call, the sum over its body; a loop, its body times
+    its trip count (a while loop's is unknown: once).
+
+    >>> import jax, jax.numpy as jnp
+    >>> [equation_flops(e) for e in jax.make_jaxpr(lambda a: jnp.sin(a @ a))(jnp.ones((4, 4))).jaxpr.eqns]
+    [128, 16]
+    """
+    import math
+
+    body = call_body(eqn.params, len(eqn.invars))
+    if body is not None:
+        return sum(equation_flops(e) for e in body.jaxpr.eqns)
+    subs = sub_jaxprs(eqn.params)
+    if subs:
+        trips = int(eqn.params.get("length", 1) or 1)
+        return trips * max(sum(equation_flops(e) for e in sub.eqns) for sub in subs)
+    size = sum(math.prod(getattr(v.aval, "shape", ())) for v in eqn.outvars)
+    if eqn.primitive.name == "dot_general":
+        (contract, _), _ = eqn.params["dimension_numbers"]
+        shape = eqn.invars[0].aval.shape
+        return 2 * size * math.prod(shape[d] for d in contract)
+    return size
+
+
 def count_equations(jaxpr: jcore.Jaxpr) -> int:
     """Equations including those inside sub-jaxprs."""
     return sum(1 + sum(count_equations(j) for j in sub_jaxprs(e.params)) for e in jaxpr.eqns)

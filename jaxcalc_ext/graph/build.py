@@ -57,6 +57,7 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     if nan:
         values = True
         adjoints = adjoints or scalar_output(out_shape) or cotangent is not None
+    _check_cost(closed_jaxpr.jaxpr, values, adjoints, max_nodes)
     full = build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotangent, fold,
                             show_identity, keep_dead, rankdir, name, nan)
     must_show = {a for a in (full.nan.forward, full.nan.adjoint) if a} if full.nan else set()
@@ -67,6 +68,27 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     return graph
 
 
+
+
+def _check_cost(jaxpr, values: bool, adjoints: bool, max_nodes: int | None) -> None:
+    """Refuse, before any value, adjoint or layout is computed, a graph over the limits; name
+    what fits (the structure without values, the values without adjoints, a view) or what is
+    too large in f itself."""
+    from ..core.budget import check, fits
+    from ..taylor.engine.cost import too_large_value
+    from .cost import graph_cost
+
+    def suggestion():
+        if adjoints and values and fits(graph_cost(jaxpr, values=True, adjoints=False, max_nodes=max_nodes)):
+            return "without {adjoints} it fits", {"adjoints": None}
+        if (values or adjoints) and fits(graph_cost(jaxpr, values=False, adjoints=False, max_nodes=max_nodes)):
+            dropped = {name: None for name, on in (("values", values), ("adjoints", adjoints)) if on}
+            return "without " + " and ".join(f"{{{name}}}" for name in dropped) + " it fits", dropped
+        if max_nodes is None and fits(graph_cost(jaxpr, values=values, adjoints=adjoints, max_nodes=DEFAULT_MAX_NODES)):
+            return "a view of at most {max_nodes} fits", {"max_nodes": DEFAULT_MAX_NODES}
+        return too_large_value(jaxpr) or "the program is too large to draw within the limit: draw a part of it"
+
+    check(graph_cost(jaxpr, values=values, adjoints=adjoints, max_nodes=max_nodes), suggestion)
 
 
 def _traced(f: Callable, args: tuple):

@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.jaxpr import (bind_equation, call_body, call_name, has_custom_rule, is_backward, labelled_sub_jaxprs,
-                          sub_jaxprs)
+from ..core.jaxpr import (bind_equation, call_body, call_name, equation_flops, has_custom_rule, is_backward,
+                          labelled_sub_jaxprs, sub_jaxprs)
 from ..core.jaxpr_text import format_aval, operation_label
 from ..core.progress import CHECKPOINT_EVERY
 from ..core.progress import step as progress_step
@@ -203,7 +203,7 @@ class Flattener:
             bodies = labelled_sub_jaxprs(eqn.params) if body is None else []
             step = FlatStep(label, detail, ins, outs, backward or is_backward(eqn), run,
                             [format_aval(v.aval) for v in eqn.outvars], identity=is_identity(eqn),
-                            bodies=bodies, scope=prefix + scope, flops=_flops(eqn, body),
+                            bodies=bodies, scope=prefix + scope, flops=equation_flops(eqn),
                             origin=origin, callee=callee,
                             call_name=name if body is not None else None, rule=self._rule)
             self.steps.append(step)
@@ -232,19 +232,6 @@ def name_by_call(steps: list[FlatStep]) -> None:
         names = named.get(step.origin, ())
         if len(names) == 1:   # a loop calling several layers from one line shares one origin: no guess
             step.call_name = next(iter(names))
-
-
-def _flops(eqn, body=None) -> int:
-    """Floating-point operations of an equation, from its shapes: 2·m·n·k for a contraction,
-    one per output element otherwise (a call: the sum over its body)."""
-    if body is not None:
-        return sum(_flops(e, call_body(e.params, len(e.invars))) for e in body.jaxpr.eqns)
-    size = sum(math.prod(getattr(v.aval, "shape", ())) for v in eqn.outvars)
-    if eqn.primitive.name == "dot_general":
-        (contract, _), _ = eqn.params["dimension_numbers"]
-        shape = eqn.invars[0].aval.shape
-        return 2 * size * math.prod(shape[d] for d in contract)
-    return size
 
 
 def relative_scopes(scopes: list[list[Level]]) -> list[list[Level]]:

@@ -24,7 +24,7 @@ def option_names(magic) -> set[str]:
 # The library's option names whose flag is not ``--`` + the name (``points`` is ``--points``,
 # ``max_nodes`` is ``--max-nodes``), with how a sequence value is written on the line.
 _FLAGS: dict[str, tuple[str, str]] = {   # option -> (flag, separator between a sequence's items)
-    "orders": ("--order", ","), "x0": ("--at", ","), "span": ("--range", " "),
+    "orders": ("--order", ","), "x0": ("--at", ","), "span": ("--range", " "), "adjoints": ("--grads", " "),
 }
 
 
