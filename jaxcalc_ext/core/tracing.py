@@ -66,6 +66,62 @@ class TracedFunction:
         return evaluate
 
 
+@dataclass(frozen=True)
+class WithUpdates:
+    """What a function that updates its arguments in place gives back, as a graph or a jaxpr
+    shows it: its result, and each argument leaf it replaced (an NNX module's parameters after
+    ``optimizer.update(model, grads)``, its optimizer's state), by name."""
+
+    result: Any
+    updates: tuple
+    names: tuple
+
+
+jax.tree_util.register_pytree_with_keys(
+    WithUpdates,
+    lambda w: (((jax.tree_util.GetAttrKey("result"), w.result), (jax.tree_util.GetAttrKey("updates"), w.updates)),
+               w.names),
+    lambda names, children: WithUpdates(children[0], tuple(children[1]), names))
+
+
+def capturing_updates(f: Callable, names: list[str]) -> Callable:
+    """``f`` that also returns the leaves of its arguments it replaced in place (a Flax NNX
+    ``train_step`` updating ``model`` and ``optimizer``), named by ``names`` (one per argument)
+    and the leaf's path: in-place updates are outputs of the step. The arguments it mutates are
+    the copies the tracer built, never the user's objects.
+
+    >>> class Box:
+    ...     def __init__(self, v): self.v = v
+    >>> jax.tree_util.register_pytree_with_keys(Box, lambda b: (((jax.tree_util.GetAttrKey("v"), b.v),), None),
+    ...                                         lambda _, c: Box(c[0]))
+    >>> def step(box):
+    ...     box.v = box.v * 2
+    ...     return 0.0
+    >>> out = capturing_updates(step, ["box"])(Box(jax.numpy.ones(2)))
+    >>> out.names, out.updates[0].tolist()
+    (('box.v',), [2.0, 2.0])
+    """
+    from .paths import readable_path
+
+    def run(*args):
+        before = [jax.tree_util.tree_flatten_with_path(a)[0] for a in args]
+        result = f(*args)
+        updates, named = [], []
+        for i, (arg, leaves) in enumerate(zip(args, before)):
+            old = {path: leaf for path, leaf in leaves}
+            for path, leaf in jax.tree_util.tree_flatten_with_path(arg)[0]:
+                if path in old and leaf is not old[path] and _is_array_leaf(leaf):
+                    updates.append(leaf)
+                    named.append((names[i] if i < len(names) else f"arg{i}") + readable_path(path))
+        return WithUpdates(result, tuple(updates), tuple(named)) if updates else result
+
+    for attribute in ("__name__", "__qualname__"):
+        if hasattr(f, attribute):
+            setattr(run, attribute, getattr(f, attribute))
+    run.__wrapped__ = f
+    return run
+
+
 class ProgramCache:
     """Compiled programs by key, least recently used first out."""
 

@@ -8,6 +8,8 @@ from typing import Callable
 
 from ..core.jaxpr import call_name
 from ..core.jaxpr_text import format_aval, format_literal, operation_label
+from ..core.paths import plain_path, readable_path, wrapped_function
+from ..core.tracing import WithUpdates
 from .flatten import Flattener, LiteralOperand, is_identity, name_by_call, relative_scopes
 from .scopes import equation_source
 from .model import Node
@@ -17,24 +19,33 @@ from .organise import organise
 from .sweeps import Sweeps, forward_values, output_cotangents, reverse_adjoints
 from .view import FullGraph
 
-def argument_names(f: Callable, args: tuple) -> list[str]:
-    """One name per flattened argument leaf: the parameter name plus the pytree path."""
-    import jax
-
+def parameter_names(f: Callable, count: int) -> list[str]:
+    """The names of ``count`` positional arguments, as the function the user wrote calls them
+    (through a transformation's wrapper): ``model``, ``images``; ``args[2]`` past its named ones."""
     try:
-        params = list(inspect.signature(f).parameters.values())
+        params = [p for p in inspect.signature(wrapped_function(f)).parameters.values()
+                  if p.kind is not inspect.Parameter.VAR_KEYWORD]
     except (TypeError, ValueError):
         params = []
     names = []
-    for i, arg in enumerate(args):
+    for i in range(count):
         if i < len(params) and params[i].kind is not inspect.Parameter.VAR_POSITIONAL:
-            base = params[i].name
-        else:
-            star = next((p.name for p in params if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
-            base = f"{star}[{i - params.index(next(p for p in params if p.name == star))}]" if star else f"arg{i}"
-        leaves = jax.tree_util.tree_flatten_with_path(arg)[0]
-        for path, _ in leaves:
-            names.append(base + jax.tree_util.keystr(path))
+            names.append(params[i].name)
+            continue
+        star = next((j for j, p in enumerate(params) if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+        names.append(f"{params[star].name}[{i - star}]" if star is not None else f"arg{i}")
+    return names
+
+
+def argument_names(f: Callable, args: tuple) -> list[str]:
+    """One name per flattened argument leaf: the parameter's name plus the leaf's path, as
+    Python writes it (``model.conv1.kernel``, ``params['w']``)."""
+    import jax
+
+    names = []
+    for base, arg in zip(parameter_names(f, len(args)), args):
+        for path, _ in jax.tree_util.tree_flatten_with_path(arg)[0]:
+            names.append(base + readable_path(path))
     return names
 
 
@@ -159,7 +170,9 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
             prefix = f"n{i}b{b}"
             loops.append((f"{s.label} {body_name}", draw_structure(body, nid, prefix, atoms, edges)))
         organised.append(OrganisedStep(nid, s.scope, s.backward, attached, loops, s.callee, s.call_name))
-    names_of_outputs = output_names(out_shape, len(outputs))
+    made_backward = {k for s in steps if s.backward for k in s.outputs}
+    names_of_outputs = output_names(out_shape, len(outputs), args, names,
+                                    {j for j, k in enumerate(outputs) if k in made_backward})
     output_ids = []
     for j, k in enumerate(outputs):
         oid = f"out{j}"
@@ -196,17 +209,65 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     return full
 
 
-def output_names(out_shape, count: int) -> list[str]:
-    """Outputs named by their pytree path: output, output[3][0], output['w']."""
+def output_names(out_shape, count: int, args: tuple = (), arg_names: list[str] | None = None,
+                 backward: set | None = None) -> list[str]:
+    """Outputs named by their pytree path (``output``, ``output[1]``); a gradient, an output
+    subtree mirroring an argument and made in the backward sweep, by ``grads`` and the path
+    of the argument's leaf (``grads.conv1.kernel``); an argument updated in place by its own
+    name (``model.conv1.kernel (updated)``)."""
     import jax
 
-    try:
-        paths = [jax.tree_util.keystr(p) for p, _ in jax.tree_util.tree_flatten_with_path(out_shape)[0]]
-    except Exception:
-        paths = []
-    if len(paths) != count:
+    flat = jax.tree_util.tree_flatten_with_path(out_shape)[0]
+    if len(flat) != count:
         return ["output" if count == 1 else f"output {j}" for j in range(count)]
-    return ["output" + p for p in paths]
+    if isinstance(out_shape, WithUpdates):
+        result = jax.tree_util.tree_flatten_with_path(out_shape.result)[0]
+        names = _gradient_names(out_shape.result, args, backward or set(), ["output" + readable_path(p) for p, _ in result])
+        return names + [f"{name} (updated)" for name in out_shape.names]
+    names = ["output" + readable_path(p) for p, _ in flat]
+    return _gradient_names(out_shape, args, backward or set(), names)
+
+
+def _gradient_names(out_shape, args: tuple, backward: set, names: list[str]) -> list[str]:
+    """``grads...`` for every output subtree whose leaves follow one argument's leaves, path
+    for path (an NNX State's ``['conv1']['kernel']`` follows ``model.conv1.kernel``), all made in
+    the backward sweep (``backward``: the indices of such output leaves)."""
+    import jax
+
+    if not args or not backward:
+        return names
+    arg_paths = [[plain_path(readable_path(p)) for p, _ in jax.tree_util.tree_flatten_with_path(a)[0]] for a in args]
+    arg_texts = [[readable_path(p) for p, _ in jax.tree_util.tree_flatten_with_path(a)[0]] for a in args]
+    index = {path: i for i, (path, _) in enumerate(jax.tree_util.tree_flatten_with_path(out_shape)[0])}
+    renamed, done = list(names), set()
+    for path, sub in _subtrees(out_shape):
+        leaves = jax.tree_util.tree_flatten_with_path(sub)[0]
+        indices = [index.get(path + p) for p, _ in leaves]
+        if not leaves or None in indices or done & set(indices) or not all(i in backward for i in indices):
+            continue
+        if len(leaves) == 1 and len(index) > 1:   # one leaf matches any one-array argument: too loose
+            continue
+        mine = [plain_path(readable_path(p)) for p, _ in leaves]
+        for paths, texts in zip(arg_paths, arg_texts):
+            if mine == paths:
+                for i, text in zip(indices, texts):
+                    renamed[i] = "grads" + text
+                done.update(indices)
+                break
+    return renamed
+
+
+def _subtrees(tree, path: tuple = ()):
+    """Every subtree with its path, outermost first."""
+    import jax
+
+    yield path, tree
+    children = jax.tree_util.tree_flatten_with_path(tree, is_leaf=lambda x: x is not tree)[0]
+    if len(children) == 1 and children[0][1] is tree:
+        return
+    for key_path, child in children:
+        if child is not tree:
+            yield from _subtrees(child, path + key_path)
 
 
 def draw_structure(jaxpr, owner: str, prefix: str, atoms: dict, edges: list) -> list[tuple[str, list]]:

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from ..core.errors import JaxCalcError
 from ..core.jaxpr import split_static
-from ..core.tracing import trace
+from ..core.tracing import capturing_updates, trace
+from .assemble import parameter_names
 from .assemble import build_full_graph, scalar_output
 from .fit import FIT_WIDTH_PT, fitted_to_width
 from .model import ComputationGraph
@@ -52,7 +53,7 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
     name = title or getattr(f, "__name__", None) or "f"
     # A model's functions and flags are static, as eqx.filter_jit takes them; its modules are
     # named by their paths (conv1: Conv) while it is traced.
-    f, args = split_static(named_modules(f), args)
+    f, args = split_static(capturing_updates(named_modules(f), parameter_names(f, len(args))), args)
     closed_jaxpr, out_shape = _traced(f, args)
     if nan:
         values = True

@@ -25,6 +25,9 @@ MATMUL_FLOPS_PER_SECOND = 5e10         # contractions on this machine's 2 cores
 ELEMENTS_PER_SECOND = 1e9              # everything else: memory-bound
 DRAW_SECONDS_PER_NODE = 8e-3           # Graphviz laying out every node (max_nodes=None)
 REVERSE_MEMORY_FACTOR = 2              # adjoints, plus what the reverse pass keeps from the forward
+FIXED_SECONDS = 0.25                   # drawing the view (Graphviz), whatever the size
+WORKING_BYTES = 64e6                   # XLA's working set for the first values, whatever the size
+BYTES_PER_OPERATION = 12e3             # the flat steps, groups and view, per equation
 
 
 def graph_cost(jaxpr, *, values: bool, adjoints: bool, max_nodes: int | None) -> Cost:
@@ -39,14 +42,14 @@ def graph_cost(jaxpr, *, values: bool, adjoints: bool, max_nodes: int | None) ->
             dtype = getattr(v.aval, "dtype", None)
             if dtype is not None:
                 kept += math.prod(getattr(v.aval, "shape", ())) * itemsize(dtype) if is_inexact(dtype) or values else 0
-    seconds = SECONDS_PER_OPERATION * equations
-    memory = 0.0
+    seconds = FIXED_SECONDS + SECONDS_PER_OPERATION * equations
+    memory = WORKING_BYTES + BYTES_PER_OPERATION * equations
     if values or adjoints:
         seconds += VALUE_SECONDS_PER_OPERATION * len(jaxpr.eqns) + flops
-        memory = float(kept)
+        memory += float(kept)
     if adjoints:
         seconds += ADJOINT_SECONDS_PER_OPERATION * len(jaxpr.eqns) + 2 * flops
-        memory *= 1 + REVERSE_MEMORY_FACTOR
+        memory += REVERSE_MEMORY_FACTOR * float(kept)
     if max_nodes is None:
         seconds += DRAW_SECONDS_PER_NODE * equations
     what = "the graph" + (" with values" if values else "") + (" and adjoints" if adjoints else "")

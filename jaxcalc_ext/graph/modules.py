@@ -23,6 +23,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from ..core.paths import readable_path
+
 # Module base classes, by the library that defines them: looked up only if already imported.
 MODULE_BASES = (("equinox", "Module"), ("flax.nnx", "Module"))
 # Scopes a library opens inside its own modules' calls: redundant inside a named module.
@@ -47,11 +49,7 @@ def _module_bases() -> tuple[type, ...]:
 
 
 def _path_text(path: tuple) -> str:
-    import jax
-
-    text = jax.tree_util.keystr(path)
-    text = re.sub(r"\.value$", "", text)            # nnx Variables hold their value at .value
-    return text.lstrip(".") or ""
+    return readable_path(path).lstrip(".") or ""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import inspect
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -198,6 +199,16 @@ def _differentiable_arguments(args: tuple) -> int | tuple[int, ...]:
     return chosen[0] if len(chosen) == 1 else chosen
 
 
+def _has_signature(f) -> bool:
+    from ..core.paths import wrapped_function
+
+    try:
+        inspect.signature(wrapped_function(f))
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compare: bool = False,
                    taylor_order: int = 3, name: str | None = None) -> JaxprResult:
     """The jaxpr of ``f(*args)`` (or of its transformation), with a table and statistics.
@@ -208,7 +219,12 @@ def describe_jaxpr(f: Callable, *args: Any, transform: str | None = None, compar
 
     wanted = [None, transform or "grad"] if compare else [transform]
     name = name or getattr(f, "__name__", None)
-    f, args = split_static(f, args)  # a model's functions and flags are static, as eqx.filter_jit takes them
+    from ..core.paths import wrapped_function
+    from ..core.tracing import capturing_updates
+
+    names = [p for p in inspect.signature(wrapped_function(f)).parameters][:len(args)] if _has_signature(f) else []
+    # a step that updates its arguments in place (an NNX train_step) returns them: they are its outputs
+    f, args = split_static(capturing_updates(f, names), args)  # functions and flags static, as eqx.filter_jit
     views = []
     for t in wanted:
         label, g = transformed(f, t, args, taylor_order, name)

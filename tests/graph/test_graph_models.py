@@ -63,14 +63,14 @@ def test_mlp_gradient_default_view_fits_the_notebook_and_keeps_every_operation(m
     gelus = [g for g in full.hierarchy.groups.values() if g.label == "gelu"]
     assert len(gelus) == 24 and all(g.kind == "activation" for g in gelus)   # 12 forward, 12 backward
     outputs = [n.label for n in mlp_graph.full.atoms.values() if n.kind == "output"]
-    assert outputs[:4] == ["output[0][0]", "output[0][1]", "output[1][0]", "output[1][1]"]
+    assert outputs[:4] == ["grads[0][0]", "grads[0][1]", "grads[1][0]", "grads[1][1]"]   # the gradient of params
 
 
 def test_parameters_sit_beside_their_layer_and_outputs_beside_theirs(mlp_graph):
     h = mlp_graph.full.hierarchy
     atoms = mlp_graph.full.atoms
     weight = next(a for a, n in atoms.items() if n.label == "params[11][0]")
-    grad = next(a for a, n in atoms.items() if n.label == "output[11][0]")
+    grad = next(a for a, n in atoms.items() if n.label == "grads[11][0]")
     assert h.groups[h.parent[weight]].label == "params[11]"
     assert h.groups[h.parent[grad]].label == "params[11]"
     assert h.groups[h.ancestors(grad)[-1]].label.startswith("backward")

@@ -123,8 +123,8 @@ def test_saved_pictures_of_widgets_carry_their_size(shell):
         data, metadata = displayed(widget)[0]
         width, height = png_size(base64.b64decode(data["image/png"]))
         assert metadata["image/png"] == {"width": width // scale, "height": height // scale}
-    live._store_snapshot("data:image/png;base64," + data["image/png"], ratio=1)   # a 1x canvas
-    assert live._fallback_scale == 1
+    live._on_message(live, {"type": "snapshot", "png": "data:image/png;base64," + data["image/png"], "ratio": 1}, [])
+    assert live._fallback_scale == 1   # a 1x canvas, as the browser sent it
 
 
 def test_the_saved_live_picture_has_the_band_and_the_radius_the_text_describes(shell):

@@ -225,14 +225,15 @@ def _run(method, traced: TracedFunction, order, x0, direction):
 
 
 def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: str | None = None,
-                passes: int = 1) -> None:
+                passes: int = 1, directions: int = 1) -> None:
     """Refuse, before compiling, a request over the memory or time limit; name one that fits."""
-    seen = (traced.key, order, method, passes, LIMITS.memory_bytes, LIMITS.seconds)
+    seen = (traced.key, order, method, passes, directions, LIMITS.memory_bytes, LIMITS.seconds)
     if seen in _WITHIN_BUDGET:
         return
     if method in ("taylor", "auto"):
         def cost(k):
-            return taylor_pass_cost(traced.jaxpr, k, what=f"order {k}{_program_size(traced)}", passes=passes)
+            return taylor_pass_cost(traced.jaxpr, k, directions, what=f"order {k}{_program_size(traced)}",
+                                    passes=passes)
     else:
         def cost(k):
             return fallback_cost(traced.jaxpr, k, method)
@@ -314,7 +315,7 @@ def coefficients_at_many(traced: TracedFunction, points, directions, order: int,
         return np.stack([np.asarray(jax.tree_util.tree_leaves(coefficients_of_traced(traced, p, order, d, method))[0])
                          for p, d in zip(points, directions)])
     try:
-        _check_cost(traced, order, "taylor", passes=1)
+        _check_cost(traced, order, "taylor", directions=len(points))
         program = compiled_program("taylor", traced, order, batched="points")
         return np.asarray(jax.tree_util.tree_leaves(wait_briefly(program(traced.consts, points, directions)))[0])
     except UnsupportedPrimitiveError:   # the fallback, one pair at a time

@@ -47,6 +47,8 @@ LAPACK_FLOPS_PER_SECOND = 5e9    # dense inverses of the interpolation matrices
 NESTED_SECONDS_PER_EQUATION = 1.7e-4   # nested jvp: time ~ E * 2.5**K (measured to K = 10)
 JET_SECONDS_PER_EQUATION = 2.8e-4      # jax.experimental.jet: time ~ E * K**2.2
 BYTES_PER_TEMPORARY = 2          # Toeplitz matrix plus the solve's workspace
+WORKING_BYTES = 64e6             # XLA's own working set for a first compile and run, whatever the size
+INTERPRETED_BYTES_PER_EQUATION = 4e3    # the interpreter's per-equation bookkeeping and rule programs
 
 
 @dataclass(frozen=True)
@@ -172,10 +174,10 @@ def _itemsize(jaxpr: jcore.Jaxpr) -> int:
 def setup_cost(profile: ProgramProfile) -> Cost:
     """Before the first pass: XLA's compile (seconds growing like E^1.32, memory like E), or,
     for a program interpreted equation by equation, a small compile per rule signature."""
-    if profile.runs_eagerly:   # each rule signature compiled once (a rough count: at most all of them)
-        return Cost(0.0, EAGER_SECONDS_PER_RULE * profile.rule_signatures)
     e = profile.equations
-    return Cost(COMPILE_BYTES_PER_EQUATION * e, COMPILE_SECONDS_FIXED + COMPILE_SECONDS_PER_EQUATION * e
+    if profile.runs_eagerly:   # each rule signature compiled once (a rough count: at most all of them)
+        return Cost(WORKING_BYTES + INTERPRETED_BYTES_PER_EQUATION * e, EAGER_SECONDS_PER_RULE * profile.rule_signatures)
+    return Cost(WORKING_BYTES + COMPILE_BYTES_PER_EQUATION * e, COMPILE_SECONDS_FIXED + COMPILE_SECONDS_PER_EQUATION * e
                 + COMPILE_SECONDS_SUPERLINEAR * e ** COMPILE_EXPONENT)
 
 
@@ -204,7 +206,7 @@ def taylor_pass_cost(jaxpr: jcore.Jaxpr, order: int, directions: int = 1, *,
     setup = setup_cost(profile)
     chunks = -(-directions // at_once)
     seconds = setup.seconds + passes * (pass_seconds(profile, ops) + (chunks - 1) * pass_seconds(profile, 0.0))
-    return Cost(max(at_once * per_direction_bytes, setup.memory_bytes), seconds, what or f"order {order}")
+    return Cost(at_once * per_direction_bytes + setup.memory_bytes, seconds, what or f"order {order}")
 
 
 def too_large_value(jaxpr: jcore.Jaxpr) -> str | None:
