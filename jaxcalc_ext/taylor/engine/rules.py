@@ -140,7 +140,9 @@ def _add(prim, order, a, b, **params):
         value = const - series.primal
     else:
         value = prim.bind(series.primal, const, **params) if series is a else prim.bind(const, series.primal, **params)
-    tail = jnp.broadcast_to(c[1:], (c.shape[0] - 1,) + jnp.shape(value))
+    shape = jnp.shape(value)   # a scalar series plus an array constant (JAX broadcasts rank 0)
+    rows = c[1:].reshape((c.shape[0] - 1,) + (1,) * (len(shape) - (c.ndim - 1)) + c.shape[1:])
+    tail = jnp.broadcast_to(rows, (c.shape[0] - 1,) + shape)
     return Series(jnp.concatenate([jnp.asarray(value, c.dtype)[None], tail]))
 
 
