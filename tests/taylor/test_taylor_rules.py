@@ -135,3 +135,20 @@ def test_value_row_is_the_primitives_own_value(x64, name):
         got = np.float64(jax.jit(functools.partial(taylor_mode, fn, 6))(jnp.float64(x), jnp.float64(1.0))[0])
         ulps = abs(got - want) / np.spacing(abs(want)) if want != 0 else abs(got) / np.finfo(float).tiny
         assert ulps <= 2, f"{name}({x}): c0 = {got!r}, jax.numpy {want!r} ({ulps:.0f} ulp)"
+
+
+BINARY = [jnp.add, jnp.subtract, jnp.multiply, jnp.divide, jnp.maximum, jnp.minimum, jnp.power,
+          jnp.arctan2, jnp.remainder, jnp.logaddexp, jnp.hypot]
+
+
+@pytest.mark.parametrize("op", BINARY, ids=[op.__name__ for op in BINARY])
+def test_binary_rules_broadcast_a_scalar_series_as_jax_does(x64, op):
+    """x op v, v op x, (x v) op x, x op (x v) with a scalar x and a vector v: JAX broadcasts the
+    rank-0 operand; every rule sees operands of the output's shape (checked against jax.grad)."""
+    v = jnp.array([0.5, 1.5, 2.5])
+    weights = jnp.array([1.0, 2.0, 3.0])
+    for form in (lambda x: op(x, v), lambda x: op(v, x), lambda x: op(x * v, x), lambda x: op(x, x * v)):
+        f = lambda x, form=form: jnp.sum(form(x) * weights)   # noqa: E731
+        c = np.asarray(taylor_coefficients(f, 0.7, 3))
+        want = [f(0.7), jax.grad(f)(0.7), jax.grad(jax.grad(f))(0.7) / 2]
+        np.testing.assert_allclose(c[:3], np.asarray(want, dtype=float), rtol=1e-9, err_msg=op.__name__)

@@ -148,6 +148,8 @@ def _apply(eqn, invals: list[Value], rules: dict):
         rule = rules[prim.name] if prim.name in PIECEWISE else value_just_after
         return rule(prim, order, *invals, **params)
     rule = rules.get(prim.name)
+    if rule is not None and prim.name not in LINEAR_PRIMITIVES:
+        invals = _broadcast_scalars(eqn, invals)
     if rule is not None:
         if prim.name not in COMPLEX_SAFE and prim.name not in LINEAR_PRIMITIVES and any(
                 isinstance(v, Series) and jnp.iscomplexobj(v.coeffs) for v in invals):
@@ -175,6 +177,27 @@ def equation_place(eqn) -> str | None:
         return None
     file_name, line = found
     return f"line {line} of {file_name if file_name.startswith('<') else os.path.basename(file_name)}"
+
+
+def _broadcast_scalars(eqn, invals: list[Value]) -> list[Value]:
+    """JAX broadcasts a rank-0 operand of an element-wise primitive against the others (x + v,
+    x ** v, atan2(x, v) with a scalar x): the rules see operands of the output's shape."""
+    if len(eqn.outvars) != 1 or len(invals) < 2:
+        return invals
+    shape = tuple(eqn.outvars[0].aval.shape)
+    shapes = [tuple(v.coeffs.shape[1:]) if isinstance(v, Series) else tuple(jnp.shape(v)) for v in invals]
+    if not shape or all(s == shape for s in shapes) or any(s not in ((), shape) for s in shapes):
+        return invals
+    out = []
+    for v, s in zip(invals, shapes):
+        if s == shape:
+            out.append(v)
+        elif isinstance(v, Series):
+            out.append(Series(jnp.broadcast_to(v.coeffs.reshape(v.coeffs.shape[:1] + (1,) * len(shape)),
+                                               v.coeffs.shape[:1] + shape)))
+        else:
+            out.append(jnp.broadcast_to(v, shape))
+    return out
 
 
 # ---------------------------------------------------------------- control flow
