@@ -32,7 +32,10 @@ from ..core.ready import wait_briefly
 from .engine import rules as R
 from ..core.budget import Cost, check
 from ..core.dtypes import itemsize
-from .engine.cost import BYTES_PER_TEMPORARY, SERIES_OPS_PER_SECOND, program_profile, setup_cost, too_large_value
+from .engine.cost import program_profile, setup_cost, too_large_value
+
+JET_TEMPORARIES = 3        # a collapsed rule's temporaries, in jets of n + 2 rows
+JET_OPS_PER_SECOND = 2e8   # row operations per second of the collapsed rules (fitted on benchmarks/laplacian.py)
 from ..core.tracing import ProgramCache, TracedFunction, trace_function
 from .engine.series import Series
 
@@ -265,10 +268,10 @@ def laplacian_cost(traced: TracedFunction, n: int, batch: int, method: str) -> C
         memory = item * (n * n + 4 * n * profile.peak_elements)
         ops = batch * 6.0 * n * (profile.linear_work + profile.nonlinear_work)
     else:
-        memory = item * (n + 2) * (profile.peak_series_elements + BYTES_PER_TEMPORARY * profile.largest_nonlinear)
+        memory = item * (n + 2) * (profile.peak_series_elements + JET_TEMPORARIES * profile.largest_nonlinear)
         ops = batch * 4.0 * (n + 2) * (profile.linear_work + profile.nonlinear_work)
     at_once = min(batch, max(1, int(BATCH_CHUNK_BYTES // max(memory, 1.0))))
-    seconds = setup_cost(profile).seconds + ops / SERIES_OPS_PER_SECOND
+    seconds = setup_cost(profile).seconds + ops / JET_OPS_PER_SECOND
     return Cost(at_once * memory, seconds,
                 f"the Laplacian in {n} variables" + (f" at {batch} points" if batch > 1 else ""))
 
