@@ -18,12 +18,12 @@ import base64
 import io
 import struct
 
+from ..core.preferences import figure_format
+
 FORMATS = ("auto", "retina", "png", "svg", "jpeg")
 _PREFERENCE = ("retina", "png", "jpeg", "svg")
 PALETTE_COLORS = 64
 
-# Set by %config JaxCalc.figure_format.
-chosen_format = "auto"
 
 
 def new_figure(width: float, height: float):
@@ -35,6 +35,7 @@ def new_figure(width: float, height: float):
 
 def figure_format() -> str:
     """The one format to render: ours if chosen, else from the inline backend's (retina for png)."""
+    chosen_format = figure_format()   # %config JaxCalc.figure_format
     if chosen_format != "auto":
         return chosen_format
     formats = {"png"}

@@ -14,9 +14,9 @@ def register(ipython) -> None:
     JAX and matplotlib in the background while the user types."""
     if getattr(ipython, _REGISTERED, None) is not None:
         return
+    # Everything registering needs is imported before the warm-up starts: it holds the import
+    # lock while it imports JAX and matplotlib, and an import here would wait for all of it.
     from ..hooks import warmup
-
-    warmup.start()
     from .graddag import GraddagMagic
     from .jaxpr import JaxprMagic
     from .settings import JaxCalc
@@ -28,6 +28,7 @@ def register(ipython) -> None:
     settings = JaxCalc(parent=ipython)
     ipython.configurables.append(settings)
     setattr(ipython, _REGISTERED, (registered, settings))
+    warmup.start()
 
 
 def unregister(ipython) -> None:

@@ -13,6 +13,7 @@ from traitlets import CaselessStrEnum, Float, TraitError, observe, validate
 from traitlets.config import Configurable
 
 from ..core import budget
+from ..core.preferences import set_figure_format
 
 
 class JaxCalc(Configurable):
@@ -50,9 +51,7 @@ class JaxCalc(Configurable):
 
     @observe("figure_format")
     def _format_changed(self, change) -> None:
-        from ..display import figures
-
-        figures.chosen_format = change["new"].lower()
+        set_figure_format(change["new"])   # no import of a front end: %load_ext returns at once
 
     @observe("memory_limit")
     def _memory_changed(self, change) -> None:
