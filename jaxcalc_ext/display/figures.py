@@ -18,7 +18,7 @@ import base64
 import io
 import struct
 
-from ..core.preferences import figure_format
+from ..core.preferences import figure_format as chosen_figure_format
 
 FORMATS = ("auto", "retina", "png", "svg", "jpeg")
 _PREFERENCE = ("retina", "png", "jpeg", "svg")
@@ -35,7 +35,7 @@ def new_figure(width: float, height: float):
 
 def figure_format() -> str:
     """The one format to render: ours if chosen, else from the inline backend's (retina for png)."""
-    chosen_format = figure_format()   # %config JaxCalc.figure_format
+    chosen_format = chosen_figure_format()   # %config JaxCalc.figure_format
     if chosen_format != "auto":
         return chosen_format
     formats = {"png"}
