@@ -1,4 +1,11 @@
-"""Draw a TaylorStudy: f against its Taylor polynomials, and the approximation error."""
+"""Draw a TaylorStudy: f against its Taylor polynomials, and the approximation error.
+
+Made to be read on a projector, by a colour-blind reader and in any export: every text at least
+12 CSS pixels at the size the notebook shows the figure (9 pt at 100 dpi and more), every curve
+told apart without its colour (Okabe and Ito's palette, each order with its own dash pattern),
+labels typeset in Unicode (T₇, x₀, 10⁻³, x² + 2·x·y) rather than by matplotlib's mathtext, which
+cost a third of a figure's drawing time.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +13,20 @@ import numpy as np
 from .drawable import (LARGEST_LOG, SMALLEST_LOG, axis_limits, clipped, finite_values, padded_limits,
                        quiet_layout, where_not_finite)
 from .figures import new_figure
+from .typeset import power_of_ten, pretty_expression, subscript
 
-_COLORS = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+# Okabe & Ito's colour-blind-safe palette (without black, which is f's), and a dash pattern per
+# curve, so that orders differ in shape as well as in colour.
+COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#999999"]
+DASHES = [(6, 2), (2, 2), (8, 2, 2, 2), (1, 1.5), (10, 3), (4, 2, 1, 2, 1, 2), (3, 4), (12, 2, 2, 2, 2, 2)]
+TEXT_PT = 10        # 13.9 CSS px at 100 dpi
+SMALL_PT = 9        # 12.5 CSS px: legends, notes
+TITLE_PT = 11
+
+
+def curve_style(i: int) -> dict:
+    """The colour and dash pattern of the i-th polynomial's curve (the same in both panels)."""
+    return {"color": COLORS[i % len(COLORS)], "dashes": DASHES[i % len(DASHES)]}
 
 
 def draw_study(study, title: str, surface: bool = False, band: bool = False, radius=None):
@@ -15,28 +34,42 @@ def draw_study(study, title: str, surface: bool = False, band: bool = False, rad
 
     Laid out with fixed margins rather than a layout engine, which would cost a third of the
     rendering time of an interactive answer."""
-    title = title.replace("$", "\\$")  # a user's label is text, never mathtext
+    title = pretty_expression(title)   # a user's label is text, never mathtext
     with quiet_layout():
         if len(study.grid) == 1:
             return _draw_line(study, title, band, radius)
         return _draw_surface(study, title) if surface else _draw_contours(study, title)
 
 
+def _log_ticks(axis) -> None:
+    """A log axis labelled 10⁻³ (Unicode), not $10^{-3}$ (mathtext)."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _: power_of_ten(value)))
+    axis.set_minor_formatter(FuncFormatter(lambda value, _: ""))
+
+
+def _text_sizes(*axes) -> None:
+    for ax in axes:
+        ax.tick_params(labelsize=TEXT_PT)
+
+
 def _draw_line(study, title, band: bool = False, radius=None):
-    fig = new_figure(6.4, 5.2)
+    fig = new_figure(6.4, 5.4)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    fig.subplots_adjust(left=0.11, right=0.97, top=0.94, bottom=0.09, hspace=0.06)
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.93, bottom=0.1, hspace=0.07)
     x = study.grid[0]
+    name = study.variables[0] if study.variables else "x"
     limits = padded_limits(study.values) or (-1.0, 1.0)
     top.set_ylim(*limits)
-    top.plot(x, clipped(study.values, limits), color="black", lw=2.5, label=f"$f$: {title}")
+    top.plot(x, clipped(study.values, limits), color="black", lw=2.5, label=f"f({name}) = {title}")
     errors = study.errors
     error_limits = _error_limits(errors)
     for i, (n, t) in enumerate(sorted(study.approximations.items())):
-        color = _COLORS[i % len(_COLORS)]
-        top.plot(x, clipped(t, limits), color=color, lw=1.5, ls="--", label=f"$T_{{{n}}}$")
+        style = curve_style(i)
+        top.plot(x, clipped(t, limits), lw=1.8, label=subscript("T", n), **style)
         bottom.semilogy(x, clipped(np.maximum(errors[n], SMALLEST_LOG), error_limits, log=True),
-                        color=color, lw=1.2, label=f"$|f - T_{{{n}}}|$")
+                        lw=1.5, label=f"|f − {subscript('T', n)}|", **style)
     x0 = float(np.atleast_1d(study.center)[0])
     if band:   # as the live view draws it: the error band and the estimated radius of convergence
         _draw_band_and_radius(top, study, limits, radius)
@@ -50,17 +83,20 @@ def _draw_line(study, title, band: bool = False, radius=None):
     worst = max(errors, key=lambda n: np.count_nonzero(~np.isfinite(errors[n])))
     undefined = where_not_finite(x, errors[worst])
     if undefined and undefined != overflow:
-        notes.append(f"|f - T_{worst}| is not finite for {undefined}")
+        notes.append(f"|f − {subscript('T', worst)}| is not finite for {undefined}")
     if notes:
-        top.text(0.01, 0.02, "; ".join(notes), transform=top.transAxes, fontsize=8, color="firebrick")
-    top.legend(loc="best", fontsize=8)
-    top.set_title(f"Taylor polynomials at $x_0 = {x0:g}$ ({study.dtype})")
+        top.text(0.01, 0.02, "; ".join(notes), transform=top.transAxes, fontsize=SMALL_PT, color="#a00000")
+    top.legend(loc="best", fontsize=SMALL_PT)
+    top.set_title(f"Taylor polynomials at {subscript(name, 0)} = {x0:g}  ({study.dtype})", fontsize=TITLE_PT)
+    top.set_ylabel(f"f({name}) and Tₙ({name})", fontsize=TEXT_PT)
     top.grid(alpha=0.3)
-    bottom.set_ylabel("error")
-    bottom.set_xlabel(study.variables[0] if study.variables else "x")
+    bottom.set_ylabel(f"error |f − Tₙ|", fontsize=TEXT_PT)
+    bottom.set_xlabel(name, fontsize=TEXT_PT)
     bottom.set_ylim(*error_limits)
-    bottom.grid(alpha=0.3, which="both")
-    bottom.legend(loc="best", fontsize=8)
+    _log_ticks(bottom.yaxis)
+    bottom.grid(alpha=0.3, which="major")
+    bottom.legend(loc="best", fontsize=SMALL_PT)
+    _text_sizes(top, bottom)
     return fig
 
 
@@ -69,14 +105,14 @@ def _draw_band_and_radius(ax, study, limits, estimate=None) -> None:
     coefficients of its highest order) as a bar on the axis around x0."""
     x, order = study.grid[0], study.orders[-1]
     f, t = clipped(study.values, limits), clipped(study.approximations[order], limits)
-    ax.fill_between(x, f, t, where=np.isfinite(f) & np.isfinite(t), color="#d62728", alpha=0.16, lw=0,
-                    label=f"$|f - T_{{{order}}}|$")
+    ax.fill_between(x, f, t, where=np.isfinite(f) & np.isfinite(t), color="#D55E00", alpha=0.16, lw=0,
+                    label=f"|f − {subscript('T', order)}|")
     if estimate is not None and not estimate.entire and np.isfinite(estimate.radius):
         c = float(np.atleast_1d(study.center)[0])
         lo, hi = limits
         left, right = max(c - estimate.radius, float(x[0])), min(c + estimate.radius, float(x[-1]))
-        ax.fill_between([left, right], lo, lo + 0.03 * (hi - lo), color="#2ca02c",
-                        alpha=0.3, lw=0, label="radius of convergence")
+        ax.fill_between([left, right], lo, lo + 0.03 * (hi - lo), color="#009E73",
+                        alpha=0.35, lw=0, label="radius of convergence")
 
 
 def _error_limits(errors: dict) -> tuple[float, float]:
@@ -89,33 +125,39 @@ def _error_limits(errors: dict) -> tuple[float, float]:
 
 
 def _draw_contours(study, title):
+    """f, T_n and the error as three maps, no wider than a notebook shows at its own size
+    (8.6 in: 860 px), each with its axis names and a colour bar that does not cross the next."""
     order = study.orders[-1]
-    fig = new_figure(11.0, 3.4)
+    fig = new_figure(8.6, 3.3)
     axes = fig.subplots(1, 3)
-    fig.subplots_adjust(left=0.05, right=0.97, top=0.84, bottom=0.14, wspace=0.3)
+    fig.subplots_adjust(left=0.07, right=0.93, top=0.8, bottom=0.17, wspace=0.62)
     x, y = study.grid
     approx = study.approximations[order]
     vmin, vmax = padded_limits(study.values, pad=0.0) or (-1.0, 1.0)
     names = study.variables
-    for ax, data, label in [(axes[0], study.values, f"$f$: {title}"), (axes[1], approx, f"$T_{{{order}}}$")]:
+    point = f"({names[0]}, {names[1]})"
+    for ax, data, label in [(axes[0], study.values, f"f{point}"), (axes[1], approx, subscript("T", order) + point)]:
         levels = np.linspace(vmin, vmax, 21)
         cs = ax.contourf(x, y, np.clip(clipped(data, (vmin, vmax)), vmin, vmax), levels=levels, cmap="viridis")
-        ax.set_title(label, fontsize=10)
-        fig.colorbar(cs, ax=ax)
+        ax.set_title(label, fontsize=TEXT_PT)
+        bar = fig.colorbar(cs, ax=ax, fraction=0.08, pad=0.04)
+        bar.ax.tick_params(labelsize=SMALL_PT)
     cs = axes[2].contourf(x, y, _log_error(study.errors[order]), levels=20, cmap="magma")
-    axes[2].set_title(f"$\\log_{{10}} |f - T_{{{order}}}|$", fontsize=10)
-    fig.colorbar(cs, ax=axes[2])
+    axes[2].set_title(f"log₁₀ |f − {subscript('T', order)}|", fontsize=TEXT_PT)
+    bar = fig.colorbar(cs, ax=axes[2], fraction=0.08, pad=0.04)
+    bar.ax.tick_params(labelsize=SMALL_PT)
     cx, cy = study.center
     for ax in axes:
-        ax.plot([cx], [cy], "w*", ms=10, mec="black")
-        ax.set_xlabel(f"${names[0]}$")
-        ax.set_ylabel(f"${names[1]}$")
-    fig.suptitle(f"order {order} at ({cx:g}, {cy:g}), {study.dtype}")
+        ax.plot([cx], [cy], "w*", ms=11, mec="black")
+        ax.set_xlabel(names[0], fontsize=TEXT_PT)
+        ax.set_ylabel(names[1], fontsize=TEXT_PT)
+        ax.tick_params(labelsize=SMALL_PT)
+    fig.suptitle(f"{title}: order {order} at ({cx:g}, {cy:g}), {study.dtype}", fontsize=TITLE_PT)
     return fig
 
 
 def _draw_surface(study, title):
-    fig = new_figure(10.0, 4.2)
+    fig = new_figure(8.6, 4.0)
     fig.subplots_adjust(left=0.02, right=0.95, top=0.9, bottom=0.1, wspace=0.15)
     x, y = study.grid
     X, Y = np.meshgrid(x, y)
@@ -126,19 +168,20 @@ def _draw_surface(study, title):
         # where T_n leaves f's range it is not drawn (clipping it would draw plateaus it does not have)
         inside = clipped(t, (vmin, vmax))
         inside[(inside < vmin) | (inside > vmax)] = np.nan
-        ax.plot_wireframe(X, Y, inside, color=_COLORS[i % len(_COLORS)],
-                          rstride=8, cstride=8, lw=0.8, label=f"$T_{{{n}}}$")
+        ax.plot_wireframe(X, Y, inside, color=COLORS[i % len(COLORS)],
+                          rstride=8, cstride=8, lw=0.9, label=subscript("T", n))
     ax.set_zlim(vmin, vmax)
     names = study.variables
-    ax.set_xlabel(f"${names[0]}$"), ax.set_ylabel(f"${names[1]}$"), ax.set_zlabel("value")
-    ax.set_title(f"$f$: {title}", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.set_xlabel(names[0], fontsize=TEXT_PT), ax.set_ylabel(names[1], fontsize=TEXT_PT)
+    ax.set_zlabel(f"f({names[0]}, {names[1]})", fontsize=TEXT_PT)
+    ax.set_title(f"f({names[0]}, {names[1]}) = {title}", fontsize=TEXT_PT)
+    ax.legend(fontsize=SMALL_PT)
     ax2 = fig.add_subplot(1, 2, 2)
     order = study.orders[-1]
     cs = ax2.contourf(x, y, _log_error(study.errors[order]), levels=20, cmap="magma")
     fig.colorbar(cs, ax=ax2)
-    ax2.set_xlabel(f"${names[0]}$"), ax2.set_ylabel(f"${names[1]}$")
-    ax2.set_title(f"$\\log_{{10}} |f - T_{{{order}}}|$", fontsize=10)
+    ax2.set_xlabel(names[0], fontsize=TEXT_PT), ax2.set_ylabel(names[1], fontsize=TEXT_PT)
+    ax2.set_title(f"log₁₀ |f − {subscript('T', order)}|", fontsize=TEXT_PT)
     return fig
 
 

@@ -118,9 +118,15 @@ def test_the_saved_picture_follows_the_last_state(shell):
     from IPython.display import display
     from IPython.utils.capture import capture_output
 
+    import io
+
+    from PIL import Image
+
     widget = run_cell_ok(shell, "%taylor sin(x) --at 0 --order 3 --live")
     first = widget._static_png
-    new_png = b"\x89PNG\r\n\x1a\n" + b"state after dragging"
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), "white").save(buffer, "png")   # the state after dragging, as the canvas sends it
+    new_png = buffer.getvalue()
     with capture_output() as captured:
         display(widget)
         widget._on_message(widget, {"type": "snapshot",
@@ -129,8 +135,13 @@ def test_the_saved_picture_follows_the_last_state(shell):
     assert png_bytes(shown.data) == first
     assert png_bytes(updated.data) == new_png                      # the same output, replaced
     assert "application/vnd.jupyter.widget-view+json" in updated.data
-    widget._on_message(widget, {"type": "snapshot", "png": "javascript:alert(1)"}, [])
-    assert widget._static_png == new_png                           # anything but a PNG is ignored
+    for bad in ("javascript:alert(1)", "data:image/png;base64,@@@not base64",
+                "data:image/png;base64," + base64.b64encode(new_png[:40]).decode()):   # a truncated PNG
+        widget._on_message(widget, {"type": "snapshot", "png": bad}, [])
+        assert widget._static_png == new_png                       # anything but a whole PNG is ignored
+    with capture_output() as captured:
+        display(widget)                                            # and the widget still shows itself
+    assert png_bytes(captured.outputs[0].data) == new_png
 
 
 def test_a_request_is_always_answered_even_when_f_fails(shell, monkeypatch):
@@ -144,4 +155,47 @@ def test_a_request_is_always_answered_even_when_f_fails(shell, monkeypatch):
     monkeypatch.setattr(widget.live, "frame", broken)
     widget._on_message(widget, {"type": "frame", "seq": 9, "center": [0.5], "order": 3, "span": [[-3, 3]]}, [])
     assert sent and sent[-1]["seq"] == 9 and not sent[-1]["has_polynomial"]
-    assert sent[-1]["message"] == "f raised ValueError: user code failed"   # one line, and the view goes on
+    assert sent[-1]["message"].startswith("ValueError in your code (line ")     # one line naming the line,
+    assert sent[-1]["message"].endswith("user code failed")                  # and the view goes on
+
+
+def test_crafted_messages_change_nothing_and_every_reply_is_valid_json(shell, caplog):
+    """Issue 25: a live view believed every message. A span of [-1e308, 1e308], a centre of NaN,
+    an order past the slider, unknown types and a bad snapshot: each is logged in one line and
+    changes nothing; a bad frame request is still answered, in JSON without NaN."""
+    import json
+    import logging
+
+    widget = run_cell_ok(shell, "%taylor sin(x) --at 0 --order 3 --live")
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    state = (list(widget.live.center), widget.live.order, widget.live.span)
+    crafted = [{"type": "frame", "seq": 1, "span": [[-1e308, 1e308]]},
+               {"type": "frame", "seq": 2, "center": [float("nan")]},
+               {"type": "frame", "seq": 3, "order": 10 ** 9},
+               {"type": "frame", "seq": 4, "span": "everything"},
+               {"type": "nonsense"}, {"type": "snapshot", "png": 3}, "not even a dict"]
+    with caplog.at_level(logging.WARNING, logger="jaxcalc_ext"):
+        for message in crafted:
+            widget._on_message(widget, message, [])
+    assert (list(widget.live.center), widget.live.order, widget.live.span) == state
+    assert [m["seq"] for m in sent] == [1, 2, 3, 4]                 # every frame request answered
+    for reply in sent:
+        json.dumps(reply, allow_nan=False)                           # valid JSON: no NaN, no infinity
+        assert reply["message"] and not reply["has_polynomial"]
+    assert len([r for r in caplog.records if "ignored" in r.getMessage()]) == len(crafted)
+    widget._on_message(widget, {"type": "frame", "seq": 5, "center": [0.5], "order": 4}, [])
+    assert sent[-1]["has_polynomial"] and sent[-1]["order"] == 4     # and the view goes on
+
+
+def test_the_explorer_ignores_crafted_messages(shell, caplog):
+    import logging
+
+    run_cell_ok(shell, "import jax.numpy as jnp\ndef g(w):\n    return jnp.tanh(w) * jnp.cos(w)")
+    explorer = run_cell_ok(shell, "%graddag g 1.5 --explore")
+    svg = explorer.svg
+    with caplog.at_level(logging.WARNING, logger="jaxcalc_ext"):
+        for message in ({"type": "toggle", "id": 3}, {"type": "search", "text": "x" * 10_000}, {"type": "??"}):
+            explorer._on_message(explorer, message, [])
+    assert explorer.svg == svg and "internal error" not in explorer.message
+    assert len([r for r in caplog.records if "ignored" in r.getMessage()]) == 3

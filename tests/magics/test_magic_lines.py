@@ -138,4 +138,4 @@ def test_the_saved_live_picture_has_the_band_and_the_radius_the_text_describes(s
         live = LiveTaylor(jnp.tan, 0.3, order=7, span=[(-1.5, 1.5)], points=100)
         figure = draw_study(live.study(7), "tan(x)", band=True, radius=live.radius())
     labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
-    assert "$|f - T_{7}|$" in labels and "radius of convergence" in labels
+    assert "|f − T₇|" in labels and "radius of convergence" in labels
