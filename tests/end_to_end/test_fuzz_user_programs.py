@@ -88,6 +88,9 @@ def test_every_user_program_gets_an_answer_or_one_line(kernel, program):
         assert outcome["status"] in ("ok", "usage"), (name, program.source, outcome)
         if outcome["status"] == "usage":
             assert outcome["message"] and "\n" not in outcome["message"], (name, outcome)
+            reason = " ".join(outcome["message"].replace("(", " ").split()[:6])
+            reasons = SEEN.setdefault("reasons", {}).setdefault(name, {})
+            reasons[reason] = reasons.get(reason, 0) + 1
         assert outcome["seconds"] <= 3 * TIME_LIMIT + 15, (name, program.source, outcome["seconds"])
     if program.raises:
         for name in ("taylor", "jaxpr", "graddag"):
