@@ -42,8 +42,22 @@ from .engine.series import Series
 # Only rules that are right for any stack of rows are shared with Taylor mode; every other
 # primitive has its own collapsed rule below, or none (then method="auto" uses the Hessian).
 COLLAPSED_RULES: dict[str, Callable] = {name: R.TAYLOR_RULES[name] for name in R.LINEAR_PRIMITIVES}
-for _name in ("reduce_max", "reduce_min", "sign", "floor", "ceil", "round", "stop_gradient", "nextafter", "rem"):
+for _name in ("sign", "floor", "ceil", "round", "stop_gradient", "nextafter", "rem"):
     COLLAPSED_RULES[_name] = R.TAYLOR_RULES[_name]  # decided by the value row alone
+
+
+def _collapsed_reduce_chooser(reduce: Callable) -> Callable:
+    """reduce_max/min of a jet: the rows of the extremal entries by value (their mean over ties,
+    as JAX's derivative takes); a jet's other rows are not the coefficients of a series."""
+    def rule(prim, order, x, axes, **params):
+        u = x.coeffs
+        hit = (u[0] == reduce(u[0], axis=axes, keepdims=True)).astype(u.dtype)
+        return Series(jnp.sum(u * hit, axis=tuple(a + 1 for a in axes)) / jnp.sum(hit, axis=axes))
+    return rule
+
+
+COLLAPSED_RULES["reduce_max"] = _collapsed_reduce_chooser(jnp.max)
+COLLAPSED_RULES["reduce_min"] = _collapsed_reduce_chooser(jnp.min)
 
 
 def _split(c):
