@@ -174,7 +174,10 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     names_of_outputs = output_names(out_shape, len(outputs), args, names,
                                     {j for j, k in enumerate(outputs) if k in made_backward})
     output_ids = []
+    handed_back = set(inputs)
     for j, k in enumerate(outputs):
+        if names_of_outputs[j].endswith(" (updated)") and k in handed_back:
+            continue   # written back unchanged (nnx.jit returns all its state): not an update
         oid = f"out{j}"
         val = k.value if isinstance(k, LiteralOperand) else value_of.get(k)
         atoms[oid] = Node(oid, "output", names_of_outputs[j],
@@ -249,9 +252,11 @@ def _gradient_names(out_shape, args: tuple, backward: set, names: list[str]) -> 
             continue
         mine = [plain_path(readable_path(p)) for p, _ in leaves]
         for paths, texts in zip(arg_paths, arg_texts):
-            if mine == paths:
-                for i, text in zip(indices, texts):
-                    renamed[i] = "grads" + text
+            # every leaf one of the argument's (an NNX gradient holds the Params, not the BatchStats)
+            text_of = dict(zip(paths, texts))
+            if all(path in text_of for path in mine):
+                for i, path in zip(indices, mine):
+                    renamed[i] = "grads" + text_of[path]
                 done.update(indices)
                 break
     return renamed

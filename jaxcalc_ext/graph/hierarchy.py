@@ -203,6 +203,8 @@ class Hierarchy:
                 if only_child is not None and _names_better(group, only_child):
                     self._dissolve(only_child.id)   # the outer name is the better one
                     changed = True
+                elif group.kind == "phase" and solid:
+                    continue   # a sweep stays a sweep, even when it holds one function (loss_fn)
                 elif len(solid) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):
                     self._dissolve(gid)
                     changed = True

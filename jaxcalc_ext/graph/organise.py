@@ -48,8 +48,15 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
     last_backward = max((i for i, s in enumerate(steps) if s.backward), default=-1)
     stack: list[tuple[tuple, str, int]] = []       # (level key, group id, last line)
     phases: dict[tuple, str] = {}
+    # Levels every step shares (the whole step under one nnx.jit or jax.jit) say nothing: the
+    # sweeps are drawn below them, not hidden inside them.
+    shared = 0
+    if steps:
+        shortest = min(len(s.scope) for s in steps)
+        while shared < shortest and all(s.scope[shared].key == steps[0].scope[shared].key for s in steps):
+            shared += 1
     for index, step in enumerate(steps):
-        path = list(step.scope)
+        path = list(step.scope[shared:])
         if two_phases:
             # what runs after the gradient (an optimiser's update) is not part of the forward sweep
             phase = "backward" if step.backward else ("after" if index > last_backward else "forward")

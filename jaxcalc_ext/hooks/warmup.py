@@ -1,9 +1,10 @@
 """Get the heavy one-time work done while the user types the next cell.
 
-``%load_ext jaxcalc_ext`` itself stays quick: it starts one daemon thread that imports JAX and
-matplotlib (holding the import lock, so the user's own imports wait instead of colliding), starts JAX's CPU client with a tiny compile, loads the LAPACK kernels the full
-Taylor tier uses, and lays out a small figure with mathtext (font files and the mathtext
-parser load on first use). A request that arrives before it is done simply waits for the
+``%load_ext jaxcalc_ext`` itself stays quick: it starts one thread that imports JAX and
+matplotlib (holding the import lock while it imports, when JAX is not imported yet, so the
+user's own imports wait instead of colliding), then, without the lock, starts JAX's CPU client
+with a tiny compile, loads the LAPACK kernels the full Taylor tier uses, and lays out a small
+figure (font files load on first use). A request that arrives before it is done simply waits for the
 modules it needs (Python's import locks), so nothing is done twice. The user's ``jax.config``
 is not touched: the compiles run under a thread-local float64 switch.
 
@@ -47,32 +48,50 @@ def _imports_serialized(locked: threading.Event):
         _imp.release_lock()
 
 
+def _import_modules() -> None:
+    import importlib
+
+    import jax  # noqa: F401
+    import jax.numpy  # noqa: F401
+
+    for name in FIRST_REQUEST_MODULES:
+        importlib.import_module(name)
+    importlib.import_module("jaxcalc_ext.display.figures")
+
+
 def _warm(locked: threading.Event) -> None:
+    """Import, then compile and draw once. The import lock is held only while importing, and only
+    when JAX is not imported yet (the race it prevents): compiling and drawing run without it,
+    so the user's code in the same cell as ``%load_ext`` never waits on them, and cannot
+    deadlock with them (it may hold a lock of JAX's while it imports)."""
+    import sys
+
     try:
-        with _imports_serialized(locked):
-            import importlib
+        if "jax" in sys.modules:
+            locked.set()
+            _import_modules()
+        else:
+            with _imports_serialized(locked):
+                _import_modules()
+        import jax
+        import jax.numpy as jnp
 
-            import jax
-            import jax.numpy as jnp
+        from ..display import figures
 
-            for name in FIRST_REQUEST_MODULES:
-                importlib.import_module(name)
-            from ..display import figures
-
-            with jax.enable_x64(True):  # thread-local: the user's setting is not changed
-                x = jnp.float64(0.5)
-                jax.block_until_ready(jax.jit(lambda v: jnp.sin(v) * v)(x))
-                eye = jnp.eye(2)
-                jax.block_until_ready(jax.jit(lambda a, b: jax.lax.linalg.triangular_solve(
-                    a, b, left_side=True, lower=True))(eye, eye))
-            figure = figures.new_figure(1.0, 0.6)
-            axes = figure.subplots()
-            axes.semilogy([1, 2], [1e-3, 1.0], label="$T_{1}$")
-            axes.legend()
-            axes.set_title("$x_0$")
-            figures.figure_bytes(figure, "retina")
+        with jax.enable_x64(True):  # thread-local: the user's setting is not changed
+            x = jnp.float64(0.5)
+            jax.block_until_ready(jax.jit(lambda v: jnp.sin(v) * v)(x))
+            eye = jnp.eye(2)
+            jax.block_until_ready(jax.jit(lambda a, b: jax.lax.linalg.triangular_solve(
+                a, b, left_side=True, lower=True))(eye, eye))
+        figure = figures.new_figure(1.0, 0.6)
+        axes = figure.subplots()
+        axes.semilogy([1, 2], [1e-3, 1.0], label="T₁")
+        axes.legend()
+        axes.set_title("x₀")
+        figures.figure_bytes(figure, "retina")
     except Exception:  # warming up is an optimisation: a real problem shows in the request
-        pass
+        locked.set()
     finally:
         _DONE.set()
 
