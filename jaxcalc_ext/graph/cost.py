@@ -16,7 +16,7 @@ import math
 
 from ..core.budget import Cost
 from ..core.dtypes import is_inexact, itemsize
-from ..core.jaxpr import equation_flops, iter_equations
+from ..core.jaxpr import equation_flops, iter_equations, sub_jaxprs
 
 SECONDS_PER_OPERATION = 1.7e-4         # tracing tracebacks, flattening, organising, per equation
 VALUE_SECONDS_PER_OPERATION = 6e-5     # each step run eagerly for its value
@@ -30,11 +30,23 @@ WORKING_BYTES = 64e6                   # XLA's working set for the first values,
 BYTES_PER_OPERATION = 12e3             # the flat steps, groups and view, per equation
 
 
+def _value_bytes(jaxpr) -> int:
+    """Bytes of every floating value one run of a jaxpr makes (a loop body's residuals)."""
+    total = 0
+    for eqn in iter_equations(jaxpr):
+        for v in eqn.outvars:
+            dtype = getattr(v.aval, "dtype", None)
+            if is_inexact(dtype):
+                total += math.prod(getattr(v.aval, "shape", ())) * itemsize(dtype)
+    return total
+
+
 def graph_cost(jaxpr, *, values: bool, adjoints: bool, max_nodes: int | None) -> Cost:
     """The estimated peak memory and time of ``computation_graph`` on this traced program."""
     equations = flops = kept = 0
     for eqn in iter_equations(jaxpr):
         equations += 1
+    residuals = 0   # what JAX's reverse pass keeps of every loop iteration
     for eqn in jaxpr.eqns:   # values are kept for the top level (loop bodies are drawn as structure)
         rate = MATMUL_FLOPS_PER_SECOND if eqn.primitive.name == "dot_general" else ELEMENTS_PER_SECOND
         flops += equation_flops(eqn) / rate   # seconds of arithmetic
@@ -42,6 +54,9 @@ def graph_cost(jaxpr, *, values: bool, adjoints: bool, max_nodes: int | None) ->
             dtype = getattr(v.aval, "dtype", None)
             if dtype is not None:
                 kept += math.prod(getattr(v.aval, "shape", ())) * itemsize(dtype) if is_inexact(dtype) or values else 0
+        trips = int(eqn.params.get("length", 1) or 1)
+        for sub in sub_jaxprs(eqn.params):
+            residuals += trips * _value_bytes(sub)
     seconds = FIXED_SECONDS + SECONDS_PER_OPERATION * equations
     memory = WORKING_BYTES + BYTES_PER_OPERATION * equations
     if values or adjoints:
@@ -49,7 +64,7 @@ def graph_cost(jaxpr, *, values: bool, adjoints: bool, max_nodes: int | None) ->
         memory += float(kept)
     if adjoints:
         seconds += ADJOINT_SECONDS_PER_OPERATION * len(jaxpr.eqns) + 2 * flops
-        memory += REVERSE_MEMORY_FACTOR * float(kept)
+        memory += REVERSE_MEMORY_FACTOR * float(kept) + float(residuals)
     if max_nodes is None:
         seconds += DRAW_SECONDS_PER_NODE * equations
     what = "the graph" + (" with values" if values else "") + (" and adjoints" if adjoints else "")

@@ -57,6 +57,7 @@ class TaylorStudy:
 
 MAX_CURVES = 12                  # orders drawn in one figure
 MAX_POINTS = {1: 100_000, 2: 2_000}   # samples per axis
+SAMPLE_RATE = 1e9                     # element operations per second when f is sampled (memory-bound)
 
 
 def _spread(orders: list[int]) -> list[int]:
@@ -87,14 +88,19 @@ def _check_grid_cost(request, n_vars: int, points: int, curves: int) -> None:
 
     def cost(p):
         grid = float(p) ** n_vars
-        return Cost(item * grid * (elements + curves + n_vars + 2), grid * max(profile.linear_work, 1) / 2e8,
+        return Cost(item * grid * (elements + curves + n_vars + 2), grid * max(profile.linear_work, 1) / SAMPLE_RATE,
                     f"{p} points per axis in {n_vars} variable{'s' * (n_vars != 1)}")
 
     def suggestion():
+        from ..core.budget import LIMITS, human_seconds
+
         best = largest_fitting(cost, 2, points)
-        if best is None:
-            return too_large_value(request.traced.jaxpr) or "f's own values do not fit: make its arrays smaller"
-        return {"points": best}
+        if best is not None:
+            return {"points": best}
+        if cost(2).memory_bytes <= LIMITS.memory_bytes:   # time: one evaluation of f is what costs
+            return (f"one evaluation of f alone would take ~{human_seconds(cost(1).seconds)} "
+                    f"({profile.linear_work:.1e} element operations, loops included): make f cheaper")
+        return too_large_value(request.traced.jaxpr) or "f's own values do not fit: make its arrays smaller"
 
     check(cost(points), suggestion)
 
