@@ -93,16 +93,26 @@ CONTROL_FLOW_PARAMS = ("num_carry", "length", "cond_jaxpr", "body_jaxpr", "branc
 def call_body(params: dict, n_inputs: int) -> jcore.ClosedJaxpr | None:
     """The body of a call-like primitive (jit, custom_jvp_call, custom_vjp_call, remat, ...):
     a sub-jaxpr under a body key that takes exactly the equation's inputs, in an equation
-    that is not a loop or a branch."""
-    if any(key in params for key in CONTROL_FLOW_PARAMS):
-        return None
-    for key in BODY_PARAMS:
-        body = params.get(key)
-        if isinstance(body, (jcore.Jaxpr, jcore.ClosedJaxpr)):
-            body = closed(body)
-            if len(body.jaxpr.invars) == n_inputs:
-                return body
-    return None
+    that is not a loop or a branch. Remembered per params object, as :func:`sub_jaxprs`."""
+    entry = _CALL_BODIES.get((id(params), n_inputs))
+    if entry is not None and entry[0] is params:
+        return entry[1]
+    found = None
+    if not any(key in params for key in CONTROL_FLOW_PARAMS):
+        for key in BODY_PARAMS:
+            body = params.get(key)
+            if isinstance(body, (jcore.Jaxpr, jcore.ClosedJaxpr)):
+                body = closed(body)
+                if len(body.jaxpr.invars) == n_inputs:
+                    found = body
+                    break
+    if len(_CALL_BODIES) > 200_000:
+        _CALL_BODIES.clear()
+    _CALL_BODIES[(id(params), n_inputs)] = (params, found)
+    return found
+
+
+_CALL_BODIES: dict[tuple, tuple] = {}
 
 
 def labelled_sub_jaxprs(params: dict) -> list[tuple[str, jcore.Jaxpr]]:
@@ -118,9 +128,20 @@ def labelled_sub_jaxprs(params: dict) -> list[tuple[str, jcore.Jaxpr]]:
     return out
 
 
+_SUB_JAXPRS: dict[int, tuple] = {}   # id(params) -> (params, its sub-jaxprs): asked for many times
+
+
 def sub_jaxprs(params: dict) -> list[jcore.Jaxpr]:
-    """Every sub-jaxpr in an equation's params (bodies, branches, loop conditions)."""
-    return list(jcore.jaxprs_in_params(params))
+    """Every sub-jaxpr in an equation's params (bodies, branches, loop conditions). Remembered
+    per params object (the entry holds it, so its id is not reused while remembered)."""
+    entry = _SUB_JAXPRS.get(id(params))
+    if entry is not None and entry[0] is params:
+        return list(entry[1])
+    found = tuple(jcore.jaxprs_in_params(params)) if params else ()
+    if len(_SUB_JAXPRS) > 200_000:
+        _SUB_JAXPRS.clear()
+    _SUB_JAXPRS[id(params)] = (params, found)
+    return list(found)
 
 
 def call_name(eqn) -> str | None:
@@ -147,17 +168,33 @@ def equation_flops(eqn) -> int:
 
     body = call_body(eqn.params, len(eqn.invars))
     if body is not None:
-        return sum(equation_flops(e) for e in body.jaxpr.eqns)
+        return jaxpr_flops(body.jaxpr)
     subs = sub_jaxprs(eqn.params)
     if subs:
         trips = int(eqn.params.get("length", 1) or 1)
-        return trips * max(sum(equation_flops(e) for e in sub.eqns) for sub in subs)
+        return trips * max(jaxpr_flops(sub) for sub in subs)
     size = sum(math.prod(getattr(v.aval, "shape", ())) for v in eqn.outvars)
     if eqn.primitive.name == "dot_general":
         (contract, _), _ = eqn.params["dimension_numbers"]
         shape = eqn.invars[0].aval.shape
         return 2 * size * math.prod(shape[d] for d in contract)
     return size
+
+
+_FLOPS: dict[int, tuple] = {}
+
+
+def jaxpr_flops(jaxpr: jcore.Jaxpr) -> int:
+    """The floating-point operations of a whole jaxpr (remembered per jaxpr: the bodies of a
+    model's jitted layers are shared by every call)."""
+    entry = _FLOPS.get(id(jaxpr))
+    if entry is not None and entry[0] is jaxpr:
+        return entry[1]
+    total = sum(equation_flops(e) for e in jaxpr.eqns)
+    if len(_FLOPS) > 100_000:
+        _FLOPS.clear()
+    _FLOPS[id(jaxpr)] = (jaxpr, total)
+    return total
 
 
 def count_equations(jaxpr: jcore.Jaxpr) -> int:

@@ -32,6 +32,7 @@ import jax
 import numpy as np
 from jax.extend import core as jcore
 
+from .collection import collector_paused
 from .errors import JaxCalcError, JaxCalcException
 from .user_code import mark_raised_by_user
 
@@ -233,7 +234,7 @@ def trace(f: Callable, *args, static_outputs: bool = False) -> tuple[jcore.Close
         out_tree.append(tree)
         return out
 
-    with tracing_mistakes(), _arguments_jax_cannot_trace():
+    with tracing_mistakes(), _arguments_jax_cannot_trace(), collector_paused():
         dynamic = _dynamic_tracer()
         if dynamic is not None and not any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):
             closed, shapes = dynamic(flat, leaves)

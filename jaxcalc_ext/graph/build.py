@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..core.collection import collector_paused
 from ..core.errors import JaxCalcError
 from ..core.jaxpr import split_static
 from ..core.tracing import capturing_updates, trace
@@ -50,6 +51,13 @@ def computation_graph(f: Callable, *args: Any, values: bool = False, adjoints: b
         raise JaxCalcError(f"rankdir must be LR or TB, got {rankdir!r}")
     if max_nodes is not None and max_nodes < 2:
         raise JaxCalcError("max_nodes must be at least 2")
+    with collector_paused():   # millions of small objects, none of them garbage until the end
+        return _computation_graph(f, args, values, adjoints, cotangent, depth, fold, max_nodes, show_identity,
+                                  keep_dead, rankdir, title, nan, fit_width)
+
+
+def _computation_graph(f, args, values, adjoints, cotangent, depth, fold, max_nodes, show_identity, keep_dead,
+                       rankdir, title, nan, fit_width) -> ComputationGraph:
     name = title or getattr(f, "__name__", None) or "f"
     # A model's functions and flags are static, as eqx.filter_jit takes them; its modules are
     # named by their paths (conv1: Conv) while it is traced.

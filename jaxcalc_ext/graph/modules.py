@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import re
 import sys
 import threading
@@ -33,6 +34,7 @@ _LABEL = re.compile(r"^[\w\[\]\.\-–]+: \w+$")
 _PATCH_LOCK = threading.Lock()
 
 
+@functools.lru_cache(maxsize=65536)
 def is_module_label(name: str) -> bool:
     """Whether a named scope is one this module pushed (``path: Class``)."""
     return bool(_LABEL.match(name))

@@ -272,7 +272,8 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
     """
     if not any(lv.kind in NAMED_KINDS for s in scopes for lv in s[:1]):
         return scopes                             # no named scopes (they always come first)
-    distinct = list(dict.fromkeys(tuple(s) for s in scopes))   # equations of one call share theirs
+    keys = [tuple(s) for s in scopes]                          # hashed once: levels hash slowly
+    distinct = list(dict.fromkeys(keys))                       # equations of one call share theirs
     frames_of = [[lv for lv in s if lv.kind not in NAMED_KINDS] for s in distinct]
     named_of = [[lv for lv in s if lv.kind in NAMED_KINDS] for s in distinct]
     shared: dict[tuple, list[Level]] = {}    # scope -> the functions all its equations are in
@@ -298,5 +299,4 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
             if frame is not None:
                 path.append(frame)
         placed[key] = path
-    out = [list(placed[tuple(s)]) for s in scopes]
-    return out
+    return [list(placed[key]) for key in keys]
