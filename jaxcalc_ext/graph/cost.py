@@ -26,7 +26,6 @@ ELEMENTS_PER_SECOND = 1e9              # everything else: memory-bound
 DRAW_SECONDS_PER_NODE = 8e-3           # Graphviz laying out every node (max_nodes=None)
 REVERSE_MEMORY_FACTOR = 2              # adjoints, plus what the reverse pass keeps from the forward
 FIXED_SECONDS = 0.25                   # drawing the view (Graphviz), whatever the size
-WORKING_BYTES = 64e6                   # XLA's working set for the first values, whatever the size
 BYTES_PER_OPERATION = 12e3             # the flat steps, groups and view, per equation
 
 
@@ -58,7 +57,7 @@ def graph_cost(jaxpr, *, values: bool, adjoints: bool, max_nodes: int | None) ->
         for sub in sub_jaxprs(eqn.params):
             residuals += trips * _value_bytes(sub)
     seconds = FIXED_SECONDS + SECONDS_PER_OPERATION * equations
-    memory = WORKING_BYTES + BYTES_PER_OPERATION * equations
+    memory = BYTES_PER_OPERATION * equations   # (XLA's working set is the process's, not the request's)
     if values or adjoints:
         seconds += VALUE_SECONDS_PER_OPERATION * len(jaxpr.eqns) + flops
         memory += float(kept)

@@ -47,7 +47,6 @@ LAPACK_FLOPS_PER_SECOND = 5e9    # dense inverses of the interpolation matrices
 NESTED_SECONDS_PER_EQUATION = 1.7e-4   # nested jvp: time ~ E * 2.5**K (measured to K = 10)
 JET_SECONDS_PER_EQUATION = 2.8e-4      # jax.experimental.jet: time ~ E * K**2.2
 BYTES_PER_TEMPORARY = 16         # Toeplitz matrices and solve workspaces alive at once (measured: 14.5)
-WORKING_BYTES = 64e6             # XLA's own working set for a first compile and run, whatever the size
 INTERPRETED_BYTES_PER_EQUATION = 4e3    # the interpreter's per-equation bookkeeping and rule programs
 
 
@@ -173,11 +172,12 @@ def _itemsize(jaxpr: jcore.Jaxpr) -> int:
 
 def setup_cost(profile: ProgramProfile) -> Cost:
     """Before the first pass: XLA's compile (seconds growing like E^1.32, memory like E), or,
-    for a program interpreted equation by equation, a small compile per rule signature."""
+    for a program interpreted equation by equation, a small compile per rule signature. XLA's
+    own working set (about 60 MB, paid once per process) is not a request's."""
     e = profile.equations
     if profile.runs_eagerly:   # each rule signature compiled once (a rough count: at most all of them)
-        return Cost(WORKING_BYTES + INTERPRETED_BYTES_PER_EQUATION * e, EAGER_SECONDS_PER_RULE * profile.rule_signatures)
-    return Cost(WORKING_BYTES + COMPILE_BYTES_PER_EQUATION * e, COMPILE_SECONDS_FIXED + COMPILE_SECONDS_PER_EQUATION * e
+        return Cost(INTERPRETED_BYTES_PER_EQUATION * e, EAGER_SECONDS_PER_RULE * profile.rule_signatures)
+    return Cost(COMPILE_BYTES_PER_EQUATION * e, COMPILE_SECONDS_FIXED + COMPILE_SECONDS_PER_EQUATION * e
                 + COMPILE_SECONDS_SUPERLINEAR * e ** COMPILE_EXPONENT)
 
 
