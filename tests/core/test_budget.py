@@ -149,7 +149,7 @@ def test_chunked_lattice_passes_match_one_pass_and_sympy(x64):
     import sympy
 
     f = lambda x, y: jnp.exp(x) * jnp.cos(y)  # noqa: E731
-    with limits(memory_bytes=4e5):  # forces many small chunks of directions
+    with limits(memory_bytes=4e6):  # forces small chunks of directions (a quarter of the limit each)
         chunked = jc.taylor_polynomial(f, (0.2, 0.1), 12)
     X, Y = sympy.symbols("X Y")
     expr = sympy.exp(X) * sympy.cos(Y)
@@ -162,7 +162,7 @@ def test_chunked_lattice_passes_match_one_pass_and_sympy(x64):
 def test_a_cancelled_job_stops_between_chunks(x64):
     job = Job()
     job.cancel()
-    with limits(memory_bytes=4e5), job.active():
+    with limits(memory_bytes=4e6), job.active():
         with pytest.raises(Cancelled):
             jc.taylor_polynomial(lambda x, y: jnp.exp(x) * jnp.cos(y), (0.2, 0.1), 12)
 
