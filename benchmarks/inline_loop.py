@@ -34,6 +34,34 @@ for n in (1, 2, 5, 10):
 top.set_ylim(-2.5, 2.5); top.legend(fontsize=8); bottom.legend(fontsize=8)
 plt.show()
 """
+# Issue 29's baseline: the same figure by hand with JAX, each derivative a jitted jax.grad.
+BY_HAND_JAX = """\
+c = {c}
+xs = np.linspace(-4, 4, 400)
+g = lambda x: jnp.sin(x) + jnp.cos(x)
+fx = np.asarray(jax.vmap(g)(xs))
+derivatives = [g]
+for _ in range(10):
+    derivatives.append(jax.grad(derivatives[-1]))
+values = [float(d(c)) for d in jitted]
+fig, (top, bottom) = plt.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+top.plot(xs, fx, 'k', lw=2.5, label='$f$')
+for n in (1, 2, 5, 10):
+    t = sum(values[k] / math.factorial(k) * (xs - c) ** k for k in range(n + 1))
+    top.plot(xs, t, '--', label=f'$T_{{{{{{n}}}}}}$')
+    bottom.semilogy(xs, np.abs(fx - t) + 1e-300, label=f'$|f - T_{{{{{{n}}}}}}|$')
+top.set_ylim(-2.5, 2.5); top.legend(fontsize=8); bottom.legend(fontsize=8)
+plt.show()
+"""
+JAX_SETUP = ("import math, numpy as np, matplotlib.pyplot as plt, jax, jax.numpy as jnp\n"
+             "jax.config.update('jax_enable_x64', True)\n"
+             "g0 = lambda x: jnp.sin(x) + jnp.cos(x)\nds = [g0]\n"
+             "for _ in range(10):\n    ds.append(jax.grad(ds[-1]))\njitted = [jax.jit(d) for d in ds]")
+FIRST_BY_HAND = ("import math, time\nimport numpy as np, matplotlib.pyplot as plt, jax, jax.numpy as jnp\n"
+                 "jax.config.update('jax_enable_x64', True)\n"
+                 "g0 = lambda x: jnp.sin(x) + jnp.cos(x)\nds = [g0]\n"
+                 "for _ in range(10):\n    ds.append(jax.grad(ds[-1]))\njitted = [jax.jit(d) for d in ds]\n"
+                 + BY_HAND_JAX.format(c=0.0))
 SETUP = "import math, numpy as np, matplotlib.pyplot as plt\n%load_ext jaxcalc_ext"
 SURFACE = "%taylor sin(x)*cos(y) --at 0.3,0.2 --order 2,4 --surface"
 
@@ -68,19 +96,23 @@ def warm_loop(runs: int) -> dict:
         run(client, SETUP)
         run(client, TAYLOR.format(c=0.0))  # compile once
         run(client, BY_HAND.format(c=0.0))
-        taylor_t, hand_t, taylor_b, hand_b = [], [], [], []
+        run(client, JAX_SETUP)
+        run(client, BY_HAND_JAX.format(c=0.0))
+        taylor_t, hand_t, taylor_b, hand_b, jax_t = [], [], [], [], []
         for i in range(runs):
             c = 0.1 * (i + 1)  # a new centre each time, as a user would try
             t, out = run(client, TAYLOR.format(c=c))
             taylor_t.append(t), taylor_b.append(saved_bytes(out))
             t, out = run(client, BY_HAND.format(c=c))
             hand_t.append(t), hand_b.append(saved_bytes(out))
+            jax_t.append(run(client, BY_HAND_JAX.format(c=c))[0])
         run(client, SURFACE)
         surface_b = saved_bytes(run(client, SURFACE)[1])
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
     return {"taylor_s": statistics.median(taylor_t), "hand_s": statistics.median(hand_t),
+            "jax_s": statistics.median(jax_t),
             "taylor_kb": statistics.median(taylor_b) / 1e3, "hand_kb": statistics.median(hand_b) / 1e3,
             "surface_kb": surface_b / 1e3}
 
@@ -96,6 +128,39 @@ def first_taylor(pause: float) -> float:
         manager.shutdown_kernel(now=True)
 
 
+def first_by_hand() -> float:
+    """A fresh kernel: import JAX and pyplot, jit the derivatives and draw the figure by hand."""
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        return run(client, FIRST_BY_HAND)[0]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def load_ext_seconds() -> float:
+    """How long %load_ext takes to return in a fresh kernel."""
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        return run(client, "%load_ext jaxcalc_ext")[0]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def first_picture() -> float:
+    """A fresh kernel: %load_ext, then the first %taylor figure, in one go (no pause)."""
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        start = time.perf_counter()
+        run(client, "%load_ext jaxcalc_ext")
+        run(client, TAYLOR.format(c=0.0))
+        return time.perf_counter() - start
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -104,6 +169,14 @@ def main(argv=None) -> int:
     warm = warm_loop(args.runs)
     paused = statistics.median(first_taylor(3.0) for _ in range(args.fresh))
     at_once = statistics.median(first_taylor(0.0) for _ in range(args.fresh))
+    load = statistics.median(load_ext_seconds() for _ in range(args.fresh))
+    ours_first = statistics.median(first_picture() for _ in range(args.fresh))
+    hand_first = statistics.median(first_by_hand() for _ in range(args.fresh))
+    print(f"issue 29: %load_ext returns in {load * 1e3:.0f} ms (target <= 100 ms)")
+    print(f"issue 29: %load_ext to first figure {ours_first:.2f} s; by hand with jitted jax.grad (imports "
+          f"included) {hand_first:.2f} s: ratio {ours_first / hand_first:.2f} (target <= 0.7)")
+    print(f"issue 29: repeated %taylor {warm['taylor_s']:.3f} s; by hand with jitted jax.grad "
+          f"{warm['jax_s']:.3f} s: ratio {warm['taylor_s'] / warm['jax_s']:.2f} (target <= 1.2)")
     time_ratio = warm["taylor_s"] / warm["hand_s"]
     size_ratio = warm["taylor_kb"] / warm["hand_kb"]
     print(f"warm cell:   %taylor {warm['taylor_s']:.3f} s, by hand {warm['hand_s']:.3f} s, "

@@ -2,9 +2,9 @@
 
 ``%load_ext jaxcalc_ext`` itself stays quick: it starts one thread that imports JAX and
 matplotlib (holding the import lock while it imports, when JAX is not imported yet, so the
-user's own imports wait instead of colliding), then, without the lock, starts JAX's CPU client
-with a tiny compile, loads the LAPACK kernels the full Taylor tier uses, and lays out a small
-figure (font files load on first use). A request that arrives before it is done simply waits for the
+user's own imports wait instead of colliding), then, without the lock, lays out a small figure (font files load
+on first use) and starts JAX's CPU client with a tiny compile. (The LAPACK kernels the full
+Taylor tier uses load in its own background compile, after the first answer.) A request that arrives before it is done simply waits for the
 modules it needs (Python's import locks), so nothing is done twice. The user's ``jax.config``
 is not touched: the compiles run under a thread-local float64 switch.
 
@@ -21,6 +21,10 @@ import threading
 FIRST_REQUEST_MODULES = ("PIL.Image", "jaxcalc_ext.core.budget", "jaxcalc_ext.display.results", "jaxcalc_ext.magics.resolve",
                          "jaxcalc_ext.display.taylor_figure", "jaxcalc_ext.taylor.engine.coefficients",
                          "jaxcalc_ext.taylor.study", "jaxcalc_ext.core.tracing")
+
+# what its first figure imports (matplotlib without pyplot, its Agg canvas, PIL's PNG writer)
+DRAWING_MODULES = ("jaxcalc_ext.display.figures", "matplotlib.figure", "matplotlib.backends.backend_agg",
+                   "PIL.PngImagePlugin")
 
 _THREAD: threading.Thread | None = None
 _DONE = threading.Event()
@@ -54,9 +58,8 @@ def _import_modules() -> None:
     import jax  # noqa: F401
     import jax.numpy  # noqa: F401
 
-    for name in FIRST_REQUEST_MODULES:
+    for name in FIRST_REQUEST_MODULES + DRAWING_MODULES:
         importlib.import_module(name)
-    importlib.import_module("jaxcalc_ext.display.figures")
 
 
 def _warm(locked: threading.Event) -> None:
@@ -78,18 +81,14 @@ def _warm(locked: threading.Event) -> None:
 
         from ..display import figures
 
+        figure = figures.new_figure(1.0, 0.6)   # fonts first: a first request draws before it compiles twice
+        axes = figure.subplots()
+        axes.plot([1, 2], [1.0, 2.0], label="T₁")
+        axes.legend()
+        figures.figure_bytes(figure, "retina")
         with jax.enable_x64(True):  # thread-local: the user's setting is not changed
             x = jnp.float64(0.5)
             jax.block_until_ready(jax.jit(lambda v: jnp.sin(v) * v)(x))
-            eye = jnp.eye(2)
-            jax.block_until_ready(jax.jit(lambda a, b: jax.lax.linalg.triangular_solve(
-                a, b, left_side=True, lower=True))(eye, eye))
-        figure = figures.new_figure(1.0, 0.6)
-        axes = figure.subplots()
-        axes.semilogy([1, 2], [1e-3, 1.0], label="T₁")
-        axes.legend()
-        axes.set_title("x₀")
-        figures.figure_bytes(figure, "retina")
     except Exception:  # warming up is an optimisation: a real problem shows in the request
         locked.set()
     finally:
