@@ -195,7 +195,8 @@ def build_full_graph(closed_jaxpr, out_shape, f, args, values, adjoints, cotange
     edges = list(dict.fromkeys(edges))  # one arrow per pair, however many operands it carries
     labels = {nid: n.label for nid, n in atoms.items() if n.kind == "op"}
     hierarchy = organise(organised, input_ids, output_ids, edges, labels, const_ids,
-                         {oid: atoms[oid].label for oid, _ in output_ids})
+                         {oid: atoms[oid].label for oid, _ in output_ids},
+                         types={nid: n.aval for nid, n in atoms.items() if n.kind == "op"})
     for oid, producer_id in output_ids:
         if producer_id is None and oid + "l" in atoms:
             hierarchy.place(oid + "l", hierarchy.parent.get(oid))

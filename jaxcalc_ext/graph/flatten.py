@@ -174,19 +174,21 @@ class Flattener:
             raw_name = str(eqn.params.get("name", ""))
             if body is not None and self.expand(name, raw_name):
                 self.calls += 1
-                call = Level(("call", self.calls), name, "call")
+                # a library's private or _impl function (Equinox's branched_error_if_impl) names no group
+                hidden = name.endswith("_impl") or raw_name.startswith("_")
+                call = None if hidden else Level(("call", self.calls), name, "call")
                 unit = None
                 if self._rule is None and has_custom_rule(eqn):
                     unit = self._rule = RuleCall(name, ins, _bind(eqn))
                     self.units.append(unit)
                 try:
-                    outs = self.walk(body.jaxpr, body.consts, ins, prefix + scope + [call],
+                    outs = self.walk(body.jaxpr, body.consts, ins, prefix + scope + ([call] if call else []),
                                      backward or is_backward(eqn))
                 finally:
                     if unit is not None:
                         self._rule = None
                 if unit is not None:
-                    outs = self._fresh_outputs(unit, outs, eqn, prefix + scope + [call])
+                    outs = self._fresh_outputs(unit, outs, eqn, prefix + scope + ([call] if call else []))
                     unit.outputs = outs
                 env.update(zip(eqn.outvars, outs))
                 continue

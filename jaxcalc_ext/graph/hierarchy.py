@@ -203,8 +203,9 @@ class Hierarchy:
                 if only_child is not None and _names_better(group, only_child):
                     self._dissolve(only_child.id)   # the outer name is the better one
                     changed = True
-                elif group.kind == "phase" and solid:
-                    continue   # a sweep stays a sweep, even when it holds one function (loss_fn)
+                elif group.kind in ("phase", "module") and solid:
+                    continue   # a sweep stays a sweep, and a module keeps its name (query_proj: Linear),
+                               # even holding one function or one operation
                 elif len(solid) < 2 or (len(siblings) == 1 and group.kind not in ("phase",)):
                     self._dissolve(gid)
                     changed = True
@@ -235,13 +236,16 @@ class Hierarchy:
         return gid
 
     def signature(self, item: str, labels: dict[str, str]) -> tuple:
-        """What a group computes, for telling identical layers apart: its operations in order."""
+        """What a group computes, for telling identical layers apart: its operations in order,
+        with the types they make when ``labels`` carries them (blocks of different widths are
+        not the same computation)."""
         if item not in self.groups:
             return (labels.get(item, item),)
         return tuple(labels[a] for a in self.atoms(item) if a in labels)   # labels: operations only
 
     def roll_repeats(self, labels: dict[str, str]) -> None:
-        """Runs of identical sibling groups (same kind, same operations) become one ``× N`` group."""
+        """Runs of identical sibling groups (same kind, same operations on the same types) become
+        one ``× N`` group."""
         for parent in [None] + list(self.groups):
             if parent is not None and parent not in self.groups:
                 continue

@@ -274,10 +274,21 @@ def _named_function(fn: Callable, label: str) -> Callable:
     return call
 
 
+# jnp.einsum opens a named scope named by its subscripts ("hqd,hkd->hqk"): JAX's, not the user's
+# (the operation is drawn by that same einsum string).
+_EINSUM_SCOPE = re.compile(r"^[\w,.]*->[\w.]*$")
+
+
 def module_level_names(scopes: list[str]) -> list[str]:
-    """A named-scope stack with the library's own scopes inside a named module left out."""
+    """A named-scope stack with the library's own scopes inside a named module left out, and
+    JAX's own einsum scopes left out everywhere.
+
+    >>> module_level_names(["attention", "hqd,hkd->hqk"])
+    ['attention']
+    """
     out: list[str] = []
     inside_module = False
+    scopes = [name for name in scopes if not _EINSUM_SCOPE.match(name)]
     for name in scopes:
         if is_module_label(name):
             inside_module = True

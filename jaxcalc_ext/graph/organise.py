@@ -40,7 +40,7 @@ class Step:
 
 def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tuple[str, str | None]],
              edges: list[tuple[str, str]], labels: dict[str, str], consts: list[str] = (),
-             output_names: dict[str, str] | None = None) -> Hierarchy:
+             output_names: dict[str, str] | None = None, types: dict[str, str] | None = None) -> Hierarchy:
     """The hierarchy of a graph; see the module docstring."""
     output_names = output_names or {}
     h = Hierarchy()
@@ -109,7 +109,9 @@ def organise(steps: list[Step], inputs: list[tuple[str, str]], outputs: list[tup
     _name_known_lines(h, labels)
     _name_lines_by_what_they_call(h, {s.id: s.callee for s in steps if s.callee},
                                   {s.id: s.call_name for s in steps if s.call_name})
-    h.roll_repeats(labels)
+    # repeats roll only when they compute the same thing on the same types (ResNet block groups of
+    # different widths are not one repeat)
+    h.roll_repeats({a: f"{label} {types.get(a, '')}" for a, label in labels.items()} if types else labels)
     h.split_long(labels, edges=edges)
     h.number_repeated_labels()
     return h

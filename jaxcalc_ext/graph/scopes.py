@@ -69,11 +69,36 @@ def _activation(file_name: str, function_name: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def source_text(file_name: str, line: int) -> str:
-    """The source line, stripped and shortened for a cluster label ('' when unknown)."""
+    """The statement's first line, stripped and shortened for a cluster label ('' when unknown):
+    an equation made on a continuation line (``dt0=ts[1] - ts[0], y0=y0,``) is named by the
+    statement it continues (``sol = diffrax.diffeqsolve(...)``)."""
+    line = statement_start(file_name, line)
     text = linecache.getline(file_name, line).strip()
     if "#" in text:
         text = text.split("#")[0].rstrip()
     return shortened(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _statement_spans(file_name: str) -> tuple[tuple[int, int], ...]:
+    """(first, last) line of every simple statement in a file or cell, innermost last."""
+    import ast
+
+    source = "".join(linecache.getlines(file_name))
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    return tuple((node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+                 if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.ClassDef,
+                                                                          ast.AsyncFunctionDef, ast.If, ast.For,
+                                                                          ast.While, ast.With, ast.Try)))
+
+
+def statement_start(file_name: str, line: int) -> int:
+    """The first line of the innermost statement holding ``line`` (``line`` when unknown)."""
+    spans = [span for span in _statement_spans(file_name) if span[0] <= line <= span[1]]
+    return min(spans, key=lambda span: span[1] - span[0])[0] if spans else line
 
 
 def shortened(label: str) -> str:
@@ -137,7 +162,7 @@ def equation_source(eqn) -> tuple[list[Level], tuple, str | None]:
 # Library frames that only pass a call on (decorators, Haiku's method interceptors): the
 # function they call names the equation, not they.
 PASS_THROUGH = frozenset({None, "wrapped", "wrapper", "inner", "decorated", "run_interceptors", "wrapped_fn",
-                          "fun_wrapped", "BoundMethod"})
+                          "fun_wrapped", "BoundMethod", "with_extra_args_support", "wrap_method"})
 _JAX_INTERNALS = os.sep + os.path.join("jax", "_src") + os.sep
 _OUR_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -165,7 +190,9 @@ def _frames_callee(frames: tuple) -> str | None:
         activation = _activation(code.co_filename, code.co_name)
         if activation is not None:
             return activation
-        name = _readable_name(getattr(code, "co_qualname", code.co_name)) if _in_a_library(code) else None
+        if not _in_a_library(code):
+            continue
+        name = _readable_name(getattr(code, "co_qualname", code.co_name), library=True)
         if name not in PASS_THROUGH:
             return name
     return None
@@ -184,7 +211,7 @@ def _library_levels(frames: tuple) -> tuple[Level, ...]:
     last_user = _last_user_frame(frames)
     names: list[tuple] = []
     for code, _ in frames[(-1 if last_user is None else last_user) + 1:]:
-        name = _readable_name(getattr(code, "co_qualname", code.co_name), with_class=True) \
+        name = _readable_name(getattr(code, "co_qualname", code.co_name), with_class=True, library=True) \
             if _in_a_library(code) else None
         if name is None or name.startswith("_") or name.split(".")[-1] in PASS_THROUGH:
             continue
@@ -197,14 +224,27 @@ def _library_levels(frames: tuple) -> tuple[Level, ...]:
     return tuple(levels)
 
 
-def _readable_name(qualname: str, with_class: bool = False) -> str | None:
+def _readable_name(qualname: str, with_class: bool = False, library: bool = False) -> str | None:
     """``MLP.__call__`` -> ``MLP``, ``pool.<locals>.inner`` -> ``inner``, ``<lambda>`` -> None;
-    ``with_class``: a method keeps its class (``Tsit5.step``)."""
+    ``with_class``: a method keeps its class (``Tsit5.step``). In a library (``library``), a
+    function defined inside another is named by the public function that made it, as the library
+    documents it: ``clip_by_global_norm.<locals>.update_fn`` -> ``clip_by_global_norm`` (Optax's
+    transforms), ``loop.<locals>.body_fun_aux`` -> ``loop``; a private name names nothing.
+
+    >>> _readable_name("scale_by_adam.<locals>.update_fn", library=True)
+    'scale_by_adam'
+    >>> _readable_name("_VmapWrapper.__call__", library=True) is None
+    True
+    """
+    if library and "<locals>" in qualname:
+        qualname = qualname.split(".<locals>")[0]
     parts = [p for p in qualname.split(".") if p != "<locals>"]
     if parts and parts[-1] == "__call__" and len(parts) > 1:
         parts = parts[:-1]
     if not parts or parts[-1].startswith("<"):
         return None
+    if library and any(p.startswith("_") and not p.startswith("__") or p.endswith("_impl") for p in parts):
+        return None   # a library's private helper: what called it, or what it calls, names the step
     if with_class and len(parts) > 1 and parts[-2][:1].isupper():
         return ".".join(parts[-2:])
     return parts[-1]
@@ -226,7 +266,7 @@ def _frames_scope(frames: tuple) -> tuple[Level, ...]:
                                          _frame(code, offset).line_num)])
         if is_user_file(file_name):
             frame = _frame(code, offset)
-            function = frame.function_name.split(".")[-1]
+            function = _readable_name(frame.function_name) or "<lambda>"   # Net.__call__ -> Net
             if function not in ("<module>", "<lambda>", "<listcomp>", "<genexpr>", "<dictcomp>"):
                 levels.append(Level(("function", file_name, function, caller), function, "function",
                                     frame.line_num))
@@ -278,11 +318,13 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
     named_of = [[lv for lv in s if lv.kind in NAMED_KINDS] for s in distinct]
     shared: dict[tuple, list[Level]] = {}    # scope -> the functions all its equations are in
     for frames, named in zip(frames_of, named_of):
-        functions = []
-        for lv in frames:
-            if lv.kind != "function":
+        functions = []   # the user's functions, then their line: a module called from one line
+        for lv in frames:  # sits inside that line's group, not the other way round
+            if lv.kind not in ("function", "line"):
                 break
             functions.append(lv)
+            if lv.kind == "line":
+                break
         for level in named:
             prefix = shared.get(level.key, functions)
             n = 0
