@@ -47,6 +47,33 @@ def format_aval(aval) -> str:
     return f"{short_dtype(dtype)}[{','.join(map(str, shape))}]"
 
 
+NODE_VALUE_CHARS = 26   # a value line in a graph node: about the node's width
+
+
+def short_value(value, width: int = NODE_VALUE_CHARS) -> str:
+    """A value as a node shows it, about the node's width: written out when it fits, else its
+    first entries and how many (``[0.1, 2, 3.5, … 6 values]``); the full value stays in the
+    node table and the explorer's card.
+
+    >>> import numpy as np
+    >>> short_value(np.array([0.1, 2.0, 3.5, 4.25, 5.0, 6.5]))
+    '[0.1, 2, 3.5, … 6 values]'
+    >>> short_value(np.float32(0.5))
+    '0.5'
+    """
+    text = format_value(value)
+    if len(text) <= width or not text.startswith("["):
+        return text
+    entries = text.strip("[]").replace("[", "").replace("]", "").split(", ")
+    shown = []
+    for entry in entries:
+        candidate = ", ".join(shown + [entry])
+        if len(candidate) + 14 > width and shown:
+            break
+        shown.append(entry)
+    return f"[{', '.join(shown)}, … {np.size(np.asarray(value))} values]"
+
+
 def format_value(value) -> str:
     """Scalars to 4 significant digits; arrays as shape plus a short summary; a PRNG key by its
     type (its bits mean nothing to a reader)."""

@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from ..core.jaxpr_text import format_value
+from ..core.jaxpr_text import short_value
 
 STYLE = {
     "input": 'shape=box, style="rounded,filled", fillcolor="#d9d9d9"',
@@ -56,9 +56,9 @@ def node_label(node, values: bool, adjoints: bool) -> str:
     if node.aval and node.kind != "literal":
         lines.append(_cut(node.aval))
     if values and node.value is not None:
-        lines.append(f"= {_without_type(format_value(node.value), node.aval)}")
+        lines.append(f"= {_without_type(short_value(node.value), node.aval)}")
     if adjoints and node.kind not in ("literal", "loop-input") and node.adjoint is not None:
-        lines.append(f"adjoint {_without_type(format_value(node.adjoint), node.aval)}")
+        lines.append(f"adjoint {_without_type(short_value(node.adjoint), node.aval)}")
     # No empty lines: an unnamed group's label starting with a newline, in a double-bordered
     # box, crashes the Graphviz bundled with pygraphviz.
     lines = [line.strip() for line in "\n".join(lines).split("\n") if line.strip()]
