@@ -83,6 +83,7 @@ def _close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) <= tolerance
 
 
+@pytest.mark.timeout(0 if FUZZING else 900)   # make fuzz runs as long as it is asked to
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=not FUZZING,
           suppress_health_check=list(HealthCheck))
 @given(programs())
