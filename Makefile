@@ -30,9 +30,13 @@ $(STAMP_LAB): pyproject.toml | $(PY)
 test: $(STAMP_TEST)
 	$(PY) -m pytest
 
-# The property-based tests with fresh random examples (make test draws the same ones every run).
+# The property-based tests with fresh random examples (make test draws the same ones every run),
+# and the fuzzer of user programs in a real kernel: FUZZ_PROGRAMS=5000 make fuzz runs that many.
+FUZZ_PROGRAMS ?= 2000
 fuzz: $(STAMP_TEST)
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/taylor/test_campaign.py tests/magics/test_magic_errors.py tests/taylor/test_taylor_api.py tests/display/test_display.py
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/taylor/test_campaign.py tests/magics/test_magic_errors.py \
+		tests/taylor/test_taylor_api.py tests/display/test_display.py tests/graph/test_adjoints_are_jax.py
+	HYPOTHESIS_PROFILE=fuzz FUZZ_PROGRAMS=$(FUZZ_PROGRAMS) $(PY) -m pytest -s tests/end_to_end/test_fuzz_user_programs.py
 
 demo: $(STAMP_DEMO)
 	$(PY) -m jaxcalc_ext.tools.run_notebooks examples
