@@ -86,7 +86,7 @@ class LiveTaylor:
 
     def radius(self) -> RadiusEstimate | None:
         """The radius of convergence estimated from the current highest-order coefficients."""
-        return radius_estimate(self._top.monomial_coefficients) if self.dimensions == 1 else None
+        return radius_estimate(self._top.monomial_coefficients, float(self._top.center)) if self.dimensions == 1 else None
 
     @property
     def dimensions(self) -> int:
@@ -125,7 +125,7 @@ class LiveTaylor:
                              (time.perf_counter() - start) * 1e3)
         polynomial = self._top.truncate(order)
         approximation = sample_polynomials(self._top, grid, [order])[order]
-        radius = radius_estimate(self._top.monomial_coefficients) if self.dimensions == 1 else None
+        radius = radius_estimate(self._top.monomial_coefficients, float(self._top.center)) if self.dimensions == 1 else None
         return LiveFrame(center, order, grid, values, approximation, polynomial, radius, "",
                          (time.perf_counter() - start) * 1e3)
 

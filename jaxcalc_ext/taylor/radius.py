@@ -10,8 +10,8 @@ as ``1/k!`` does) mean an entire-looking function: the estimate is then only a l
 >>> import numpy as np, math
 >>> tan_like = [2 * (2 / math.pi) ** (k + 1) if k % 2 else 0.0 for k in range(30)]
 >>> est = radius_estimate(tan_like)
->>> round(est.radius, 3), est.entire
-(1.571, False)
+>>> round(float(est.radius), 3), est.entire, est.singularity.kind
+(1.571, False, 'pole')
 >>> radius_estimate([1 / math.factorial(k) for k in range(25)]).entire
 True
 """
@@ -33,14 +33,17 @@ class RadiusEstimate:
 
     radius: float
     entire: bool
+    singularity: "object | None" = None   # .singularities.Singularity, when located
 
     def describe(self) -> str:
+        if self.singularity is not None:
+            return self.singularity.describe()
         if self.entire:
             return f"R > {self.radius:.3g} (coefficients fall faster than geometrically: no singularity in sight)"
         return f"R \u2248 {self.radius:.3g}"
 
 
-def _upper_hull(k: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def upper_hull(k: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The upper convex hull of the points (k, y), k increasing (Andrew's monotone chain)."""
     hull: list[tuple[float, float]] = []
     for point in zip(k.tolist(), y.tolist()):
@@ -55,7 +58,24 @@ def _upper_hull(k: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(hk), np.asarray(hy)
 
 
-def radius_estimate(coefficients) -> RadiusEstimate | None:
+def radius_estimate(coefficients, center: float = 0.0) -> RadiusEstimate | None:
+    """The radius of convergence from the nearest singularity (:mod:`.singularities`: located
+    and typed, with 12 coefficients or more), else from the coefficients' upper envelope."""
+    from ..core.errors import JaxCalcError
+    from .singularities import nearest_singularity
+
+    c = np.asarray(coefficients, dtype=float).ravel()
+    if len(c) >= 12 and np.all(np.isfinite(c)):
+        try:
+            found = nearest_singularity(c, center=float(center))
+        except JaxCalcError:
+            found = None
+        if found is not None and np.isfinite(found.distance):
+            return RadiusEstimate(float(found.distance), found.kind == "none", found)
+    return envelope_estimate(c)
+
+
+def envelope_estimate(coefficients) -> RadiusEstimate | None:
     """Estimate the radius of convergence of ``sum a_k (x - x0)^k`` from ``a_0 .. a_N``;
     None when too few coefficients are nonzero to say (a polynomial of low degree, or N < 8)."""
     a = np.abs(np.asarray(coefficients, dtype=float).reshape(len(coefficients), -1)).max(axis=1)
@@ -74,7 +94,7 @@ def radius_estimate(coefficients) -> RadiusEstimate | None:
         return RadiusEstimate(float("inf"), True)
     if len(k) < MIN_TERMS:
         return None
-    hk, hy = _upper_hull(k.astype(float), np.log(a[k]))
+    hk, hy = upper_hull(k.astype(float), np.log(a[k]))
     last = float(k[-1])
     third = last / 3
     envelope = lambda t: np.interp(t, hk, hy)

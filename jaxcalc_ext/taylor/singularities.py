@@ -37,7 +37,7 @@ INTEGER_TOLERANCE = 2e-2     # an exponent this close to -m is a pole of order m
 class Singularity:
     """The nearest singularity of a series: where (in the complex plane), what, and how sure."""
 
-    kind: str                    # "pole" | "branch point" | "none"
+    kind: str                    # "pole" | "branch point" | "none" | "unknown" (only its distance)
     position: complex            # a point x (the upper one of a conjugate pair)
     distance: float              # the radius of convergence it sets
     uncertainty: float           # relative, from two estimates
@@ -46,12 +46,21 @@ class Singularity:
     pair: bool = False           # one of a complex-conjugate pair
     method: str = ""
 
+    def __post_init__(self):
+        for name in ("distance", "uncertainty", "exponent"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "position", complex(self.position))
+        object.__setattr__(self, "pair", bool(self.pair))
+
     def describe(self) -> str:
         """One line: "pole of order 1 at 1.5708 (R = 1.5708 ± 2e-15)"."""
         where = _complex_text(self.position) + (" and its conjugate" if self.pair else "")
         error = f"± {self.uncertainty * self.distance:.1g}"
         if self.kind == "none":
             return f"no singularity within r = {self.distance:.4g} (the coefficients decay faster than r^-n)"
+        if self.kind == "unknown":
+            return (f"a singularity at distance about {self.distance:.3g} (R; its place and kind are not "
+                    f"determined by these coefficients)")
         if self.kind == "pole":
             what = f"pole of order {self.order}"
         elif abs(self.exponent) < INTEGER_TOLERANCE:
@@ -111,11 +120,27 @@ def _envelope_radius(c: np.ndarray, start: int, stop: int) -> float:
 
 
 def _looks_entire(c: np.ndarray) -> bool:
-    """Coefficients decaying faster than any geometric rate: the radius they support keeps
-    growing from one quarter of the orders to the next (exp: like n / e)."""
+    """Coefficients decaying faster than any geometric rate: log|c_n| bends down like -n log n
+    (exp: 1/n!; a Gaussian: 1/(n/2)!), where a singularity at finite distance makes it a line plus
+    a multiple of log n (a pole of order m: (m - 1) log n). Fitted on the envelope of the upper
+    three quarters of the orders."""
+    from .radius import upper_hull
+
     K = len(c) - 1
-    first, second = _envelope_radius(c, K // 2, 3 * K // 4), _envelope_radius(c, 3 * K // 4, K + 1)
-    return second > 1.2 * first
+    n = np.arange(max(2, K // 4), K + 1)
+    magnitude = np.abs(c[n])
+    keep = magnitude > 0
+    if keep.sum() < 6:
+        return False
+    n, y = upper_hull(n[keep].astype(float), np.log(magnitude[keep]))   # dips (a complex pair's) left out
+    if len(n) < 5:
+        return False
+    design = np.stack([np.ones_like(n, dtype=float), n, np.log(n), n * np.log(n)], axis=1)
+    fit, *_ = np.linalg.lstsq(design, y, rcond=None)
+    # ...and the radius the coefficients support keeps growing, from the second quarter of the
+    # orders to the last (a pole of order 3 grows too, but its log|c_n| does not bend)
+    growing = _envelope_radius(c, 3 * K // 4, K + 1) > 1.15 * _envelope_radius(c, K // 4, K // 2 + 1)
+    return bool(fit[3] < -0.2 and growing)
 
 
 def nearest_singularity(coefficients, center: float = 0.0) -> Singularity:
@@ -131,13 +156,14 @@ def nearest_singularity(coefficients, center: float = 0.0) -> Singularity:
         return Singularity("none", complex(math.inf), math.inf, 0.0, method="a polynomial")
     # A series in t^q (tanh: odd powers only) is a series in s = t^q: its ratios come q apart.
     q = _period(c)
-    cq = c[::q] if q > 1 else c
+    cq = c
     if q > 1:
-        cq = c[nonzero[0] % q::q]
+        first = int(np.argmax(np.abs(c) > 1e-12 * np.max(np.abs(c))))
+        cq = c[first % q::q]
     half = len(cq) // 2
     top = len(cq)
-    if _looks_entire(c):
-        r = _envelope_radius(c, 3 * K // 4, K + 1)
+    if _looks_entire(cq):
+        r = _envelope_radius(c, K - 2, K + 1)   # what the highest orders support
         return Singularity("none", complex(math.inf), r, 0.0, method="coefficient decay")
     one = _ratio_fit(cq, half, top)
     two = _ratio_fit(cq, max(3, half - 3), top - 3)
@@ -174,13 +200,20 @@ def nearest_singularity(coefficients, center: float = 0.0) -> Singularity:
                                    exponent=0.0, pair=True, method="robust Padé of f' (SVD)")
         return Singularity("branch point", complex(center + z), r_t, uncertainty, exponent=float("nan"),
                            pair=True, method="complex pair (Mercer-Roberts)")
-    # No geometric rate: an entire function as far as these coefficients go.
-    n = np.arange(1, K + 1)
-    scale = np.max(np.abs(c))
-    with np.errstate(divide="ignore"):
-        supported = (np.abs(c[1:]) / scale) ** (-1.0 / n)
-    r = float(np.nanmin(supported[len(supported) // 2:])) if np.isfinite(supported).any() else math.inf
-    return Singularity("none", complex(math.inf), r, 0.0, method="coefficient decay")
+    # Neither fit is clean (two singularities near the same distance, tan at 0.5): the nearest
+    # pole Padé agrees on from two sets of coefficients, else the distance the envelope gives.
+    radius = _envelope_radius(c, K // 2, K + 1)
+    for estimate in (complex(radius), complex(-radius), complex(0.0, radius)):
+        for derivative in (0, 1):
+            cd = c if derivative == 0 else c[1:] * np.arange(1, K + 1)
+            stable = _stable_pole(cd, estimate)
+            if stable is not None:
+                position, spread = stable
+                if derivative == 0:
+                    return _refined_pole(c, center, position, 1, spread, 1)
+                return Singularity("branch point", complex(center + position), abs(position), spread,
+                                   exponent=0.0, pair=abs(position.imag) > 1e-12, method="robust Padé of f' (SVD)")
+    return Singularity("unknown", complex(math.nan, math.nan), radius, 0.5, method="coefficient envelope")
 
 
 def _stable_pole(c: np.ndarray, estimate: complex) -> tuple[complex, float] | None:
@@ -203,8 +236,13 @@ def _stable_pole(c: np.ndarray, estimate: complex) -> tuple[complex, float] | No
 
 
 def _period(c: np.ndarray) -> int:
-    """q when only every q-th coefficient (from the first non-zero one) is non-zero."""
-    nonzero = np.nonzero(np.abs(c) > 1e-300)[0]
+    """q when only every q-th coefficient (from the first non-zero one) is non-zero; a
+    coefficient 1e-12 times smaller than the largest of its neighbours counts as zero (rounding,
+    or an oracle's numerical derivative)."""
+    size = np.abs(np.asarray(c, dtype=float))
+    padded = np.pad(size, 1)
+    near = np.maximum(padded[:-2], padded[2:])
+    nonzero = np.nonzero(size > 1e-12 * near)[0]
     for q in (2, 3, 4):
         if nonzero.size >= 4 and np.all((nonzero - nonzero[0]) % q == 0):
             return q
@@ -235,8 +273,9 @@ def _refined_pole(c: np.ndarray, center: float, estimate: complex, order: int, u
     best = []
     for k in (K, K - 2):
         poles = pade_from_coefficients(c[:k + 1], k // 2, k - k // 2).poles
-        if poles.size:
-            best.append(min(poles, key=lambda p: abs(p - estimate)))
+        if poles.size >= order:   # a pole of order m is m nearby poles (split by rounding): their mean
+            nearest = sorted(poles, key=lambda p: abs(p - estimate))[:order]
+            best.append(complex(np.mean(nearest)))
     if len(best) == 2 and abs(best[0] - estimate) < 0.1 * abs(estimate):
         position = best[0]
         uncertainty = abs(best[0] - best[1]) / abs(best[0])

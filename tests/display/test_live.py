@@ -37,8 +37,10 @@ def test_radius_estimate_matches_the_distance_to_the_nearest_singularity(name, f
 
 @pytest.mark.parametrize("fn, x0", [(mpmath.sin, 0.0), (mpmath.exp, 1.0), (lambda x: mpmath.exp(-x ** 2), 0.5)])
 def test_entire_functions_are_called_entire(fn, x0):
+    """Called entire, with the radius the highest coefficients support (|c_30|^(-1/30), about
+    2.5 for a Gaussian, 11 for exp): 'no singularity within r', never a made-up R."""
     estimate = radius_estimate(mp_coefficients(fn, x0, 30))
-    assert estimate.entire and estimate.radius > 3
+    assert estimate.entire and estimate.radius > 2
 
 
 def test_polynomials_and_short_series_get_no_false_radius():
