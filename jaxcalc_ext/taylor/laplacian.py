@@ -243,7 +243,7 @@ def _hessian_trace(traced: TracedFunction, consts, x: jax.Array) -> jax.Array:
 
 
 _METHODS = {"collapsed": _collapsed_laplacian, "hessian": _hessian_trace}
-_PROGRAMS = ProgramCache(128)
+_PROGRAMS = ProgramCache(32)
 
 
 # A batch is mapped a chunk of points at a time (vmap inside a chunk, a loop over chunks) so that

@@ -120,7 +120,7 @@ def _derivatives_program(traced):
 
     global _PROGRAMS
     if _PROGRAMS is None:
-        _PROGRAMS = ProgramCache(64)
+        _PROGRAMS = ProgramCache(32)
 
     def build():
         def run(consts, v):

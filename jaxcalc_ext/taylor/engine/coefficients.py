@@ -268,7 +268,7 @@ def _program_size(traced: TracedFunction) -> str:
     return f" of a {equations:,}-equation program" if equations > EAGER_MIN_EQUATIONS else ""
 
 
-_PROGRAM_CACHE_SIZE = 256
+_PROGRAM_CACHE_SIZE = 64   # compiled programs hold machine code: a long session keeps the recent ones
 _PROGRAMS = ProgramCache(_PROGRAM_CACHE_SIZE)
 
 

@@ -90,7 +90,7 @@ def eval_jaxpr_series(jaxpr: jcore.Jaxpr, consts: Sequence[Any], inputs: Sequenc
 # inside a rule) would otherwise compile their loop at every equation.
 _ONE_EQUATION_AT_A_TIME: contextvars.ContextVar[bool] = contextvars.ContextVar("taylor_one_by_one", default=False)
 _RULE_PROGRAMS: dict = {}
-_RULE_PROGRAMS_MAX = 4096
+_RULE_PROGRAMS_MAX = 512     # each holds compiled code: a long session must not fill memory with them
 
 
 @contextlib.contextmanager
