@@ -79,8 +79,35 @@ class TaylorResult:
         for i in range(0, len(errors), 4):
             head = f"\\max_{{{self._span_latex()}}} |f - T_n| &:\\;" if i == 0 else "&\\quad"
             rows.append(f"{head} " + ",\\; ".join(errors[i:i + 4]))
-        rows.append(f"&\\text{{computed in {self.dtype} by {self.method} mode{self._rounding_note()}}}")
+        rows += [f"&\\text{{{line}}}" for line in self._findings()]
+        rows.append(f"&\\text{{{self._caption()}}}")
         return "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
+
+    def _caption(self) -> str:
+        """How it was computed, in plain words."""
+        how = {"auto": "Taylor-mode arithmetic", "taylor": "Taylor-mode arithmetic", "jet": "jax.experimental.jet",
+               "nested": "nested jax.jvp"}.get(self.method, self.method)
+        return f"computed in {self.dtype} with {how} (exact derivatives, no finite differences){self._rounding_note()}"
+
+    def _findings(self) -> list[str]:
+        """What else the coefficients say: the nearest singularity (12 orders or more, one
+        variable), and the Padé approximant's degrees and poles when one was asked."""
+        lines = []
+        top = self.polynomials[self.orders[-1]]
+        if top.is_univariate and top.order >= 11:
+            from ..taylor.radius import radius_estimate
+
+            c = np.where(top.below_rounding, 0.0, np.asarray(top.monomial_coefficients, dtype=float))
+            estimate = radius_estimate(c, float(top.center))
+            if estimate is not None:
+                lines.append(f"nearest singularity: {estimate.describe()}")
+        r = self.study.pade
+        if r is not None:
+            poles = ", ".join(f"{p.real:.6g}" if abs(p.imag) < 1e-9 * max(1, abs(p)) else f"{p:.4g}"
+                              for p in r.poles[:4])
+            lines.append(f"Padé [{r.numerator_degree}/{r.denominator_degree}] (asked [{r.asked[0]}/{r.asked[1]}])"
+                         + (f", poles at {poles}" if poles else ", no poles"))
+        return lines
 
     def _rounding_note(self) -> str:
         """How many computed terms are not written: within their own rounding error."""
@@ -93,12 +120,13 @@ class TaylorResult:
     def to_text(self, max_terms: int = 16) -> str:
         """The same as plain text, for a terminal."""
         center = np.asarray(self.study.center).tolist()
-        lines = [f"Taylor polynomials of {self.label} at {center} ({self.dtype}, {self.method} mode{self._rounding_note()})"]
+        lines = [f"Taylor polynomials of {self.label} at {center} ({self._caption()})"]
         names = ", ".join(self.study.variables)
         span = " x ".join(f"[{a[0]:g}, {a[-1]:g}]" for a in self.study.grid)
         for n, p in sorted(self.polynomials.items()):
             lines.append(f"  T_{n}({names}) = {p.to_text(max_terms=max_terms)}")
             lines.append(f"      max |f - T_{n}| on {span}: {self.max_errors[n]:.3e}")
+        lines += [f"  {line}" for line in self._findings()]
         return "\n".join(lines)
 
     def _ipython_display_(self) -> None:

@@ -70,6 +70,18 @@ def _draw_line(study, title, band: bool = False, radius=None):
         top.plot(x, clipped(t, limits), lw=1.8, label=subscript("T", n), **style)
         bottom.semilogy(x, clipped(np.maximum(errors[n], SMALLEST_LOG), error_limits, log=True),
                         lw=1.5, label=f"|f − {subscript('T', n)}|", **style)
+    if study.pade is not None:   # the robust Padé approximant beside T_n, its error, its real poles
+        r = study.pade
+        label = f"Padé [{r.numerator_degree}/{r.denominator_degree}]"
+        top.plot(x, clipped(study.pade_values, limits), color="#555555", lw=2.0, ls="-", label=label)
+        with np.errstate(invalid="ignore", over="ignore"):
+            pade_error = np.abs(study.values - study.pade_values)
+        bottom.semilogy(x, clipped(np.maximum(pade_error, SMALLEST_LOG), error_limits, log=True),
+                        color="#555555", lw=1.8, label=f"|f − {label}|")
+        real = [p.real for p in r.poles if abs(p.imag) < 1e-9 * max(1.0, abs(p)) and x[0] <= p.real <= x[-1]]
+        if real:
+            top.plot(real, [limits[0]] * len(real), "x", color="#555555", ms=9, mew=2, clip_on=False,
+                     label="poles of the Padé approximant")
     x0 = float(np.atleast_1d(study.center)[0])
     if band:   # as the live view draws it: the error band and the estimated radius of convergence
         _draw_band_and_radius(top, study, limits, radius)

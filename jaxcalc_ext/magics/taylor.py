@@ -11,13 +11,24 @@ from .common import (float32_honoured, help_requested, option_names, parse_order
 from .parsing import parse_options, split_line
 
 
+def pade_degrees(text: str) -> tuple[int, int]:
+    """``--pade 10/10`` -> (10, 10)."""
+    try:
+        numerator, denominator = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise JaxCalcError(f"--pade takes two degrees, as --pade 10/10 (numerator/denominator), got '{text}'") from None
+    if numerator < 0 or denominator < 0 or numerator + denominator > 200:
+        raise JaxCalcError(f"--pade degrees must be whole numbers >= 0 adding up to at most 200, got '{text}'")
+    return numerator, denominator
+
+
 @magics_class
 class TaylorMagic(Magics):
 
     @readable_help
     @magic_arguments()
     @kwds(usage="%(prog)s FUNC --at X0 [--order N[,N2,...]] [--range A B] [--points P] [--vars V,...]\n"
-                "               [--method M] [--float32] [--surface] [--laplacian] [--live]")
+                "               [--method M] [--pade L/M] [--float32] [--surface] [--laplacian] [--live]")
     @argument("--at", nargs="+", metavar="X0", required=True,
               help="the point to expand around: a number, or coordinates (1,2 or 1 2) for several variables")
     @argument("--order", default="2", metavar="N[,N2,...]",
@@ -29,6 +40,8 @@ class TaylorMagic(Magics):
     @argument("--vars", help="the free variables of an expression, in order: --vars x,y")
     @argument("--method", default="auto", choices=["auto", "taylor", "jet", "nested"],
               help="how to compute the coefficients (default auto: Taylor mode, nested jvp fallback)")
+    @argument("--pade", metavar="L/M", help="also draw the robust [L/M] Padé approximant (one variable), "
+                                           "its error and its real poles")
     @argument("--float32", action="store_true", help="compute in float32 instead of float64")
     @argument("--surface", action="store_true", help="two variables: 3-D surfaces instead of contours")
     @argument("--live", action="store_true",
@@ -115,9 +128,10 @@ class TaylorMagic(Magics):
                     resolved.function, at, orders[-1], label=resolved.label, span=span, points=args.points,
                     variables=resolved.variables, method=args.method, x64=not args.float32),
                     shell=self.shell, label="%taylor --live")
+            degrees = pade_degrees(args.pade) if args.pade else None
             study = run_interruptibly(lambda: taylor_study(
                 resolved.function, at, orders, span=span, points=args.points,
-                variables=resolved.variables, method=args.method), shell=self.shell, label="%taylor")
+                variables=resolved.variables, method=args.method, pade=degrees), shell=self.shell, label="%taylor")
             result = TaylorResult(study, resolved.label, args.method, surface=args.surface)
             result.figure  # draw now, while float64 is on, so errors surface here
         return result

@@ -26,6 +26,8 @@ class TaylorStudy:
     approximations: dict[int, np.ndarray]  # T_n on the grid
     variables: tuple[str, ...]
     notes: tuple[str, ...] = ()          # what the figure must say (a range clipped to what can be drawn)
+    pade: Any = None                     # a robust Padé approximant (.pade.PadeApproximant), when asked
+    pade_values: np.ndarray | None = None   # it, on the grid
 
     @property
     def orders(self) -> list[int]:
@@ -142,7 +144,7 @@ def default_span(center: float) -> tuple[float, float]:
 
 def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[tuple[float, float]] | None = None,
                  points: int | None = None, variables: Sequence[str] | None = None,
-                 method: str = "auto") -> TaylorStudy:
+                 method: str = "auto", pade: tuple[int, int] | None = None) -> TaylorStudy:
     """Polynomials of every order in ``orders`` (one Taylor pass at the highest), sampled on a grid.
 
     Functions of one variable are sampled on a line, of two variables on a square grid;
@@ -164,7 +166,17 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     points = points or (400 if n_vars == 1 else 80)
     request = expansion_request(f, x0)   # f adapted and traced once, for every step below
     _check_grid_cost(request, n_vars, points, len(orders))
-    top = taylor_polynomial(f, x0, orders[-1], variables=variables, method=method, request=request)
+    if pade is not None and n_vars != 1:
+        raise JaxCalcError("a Padé approximant is of a function of one variable")
+    needed = max(orders[-1], sum(pade)) if pade is not None else orders[-1]
+    top = taylor_polynomial(f, x0, needed, variables=variables, method=method, request=request)
+    approximant = None
+    if pade is not None:
+        from .pade import pade_from_coefficients
+
+        c = np.where(top.below_rounding, 0.0, np.asarray(top.monomial_coefficients, dtype=float))
+        approximant = pade_from_coefficients(c, pade[0], pade[1], center=float(top.center))
+        top = top.truncate(orders[-1])
     polynomials = {n: top.truncate(n) for n in orders}
     center = np.atleast_1d(top.center)
     if top.is_univariate and np.asarray(top.monomial_coefficients).ndim > 1:
@@ -184,7 +196,8 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     axes, values = sample_function(request.sampler(), center, span, points, np.asarray(request.point).dtype,
                                    adapted=True)
     approx = sample_polynomials(top, axes, orders)
-    return TaylorStudy(polynomials, axes, values, approx, top.variables, notes)
+    pade_values = approximant(axes[0]) if approximant is not None else None
+    return TaylorStudy(polynomials, axes, values, approx, top.variables, notes, approximant, pade_values)
 
 
 # The widest range sampled: a grid spacing and the axis' tick arithmetic stay finite in float64.
