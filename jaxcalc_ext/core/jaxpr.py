@@ -234,3 +234,28 @@ def has_custom_rule(eqn) -> bool:
 def is_backward(eqn) -> bool:
     """Was this equation made by transposition (the reverse sweep of grad/vjp)?"""
     return "transpose" in str(eqn.source_info.name_stack)
+
+
+def too_large_value(jaxpr: jcore.Jaxpr, at_least: float = 1e7) -> str | None:
+    """Words for the largest array a program makes, and where (for a refusal that names the
+    array, not an option): "f itself makes an array of shape (50000, 50000, 10) (2.5e+10
+    elements, line 1 of <expression>): make it smaller"; None below ``at_least`` elements."""
+    import math
+    import os
+
+    from .user_code import user_line_of_equation
+
+    best, where_eqn, shape = 0, None, ()
+    for eqn in iter_equations(jaxpr):
+        for v in eqn.outvars:
+            size = math.prod(getattr(v.aval, "shape", ()))
+            if size > best:
+                best, where_eqn, shape = size, eqn, tuple(getattr(v.aval, "shape", ()))
+    if where_eqn is None or best < at_least:
+        return None
+    found = user_line_of_equation(where_eqn)
+    where = ""
+    if found:
+        name = found[0] if found[0].startswith("<") else os.path.basename(found[0])
+        where = f", line {found[1]} of {name}"
+    return f"f itself makes an array of shape {shape} ({best:.1e} elements{where}): make it smaller"

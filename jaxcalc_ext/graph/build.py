@@ -84,7 +84,7 @@ def _check_cost(jaxpr, values: bool, adjoints: bool, max_nodes: int | None) -> N
     what fits (the structure without values, the values without adjoints, a view) or what is
     too large in f itself."""
     from ..core.budget import check, fits
-    from ..taylor.engine.cost import too_large_value
+    from ..core.jaxpr import too_large_value
     from .cost import graph_cost
 
     def suggestion():

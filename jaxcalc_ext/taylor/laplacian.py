@@ -32,7 +32,8 @@ from ..core.ready import wait_briefly
 from .engine import rules as R
 from ..core.budget import Cost, check
 from ..core.dtypes import itemsize
-from .engine.cost import program_profile, setup_cost, too_large_value
+from ..core.jaxpr import too_large_value
+from .engine.cost import program_profile, setup_cost
 
 JET_TEMPORARIES = 3        # a collapsed rule's temporaries, in jets of n + 2 rows
 JET_OPS_PER_SECOND = 2e8   # row operations per second of the collapsed rules (fitted on benchmarks/laplacian.py)

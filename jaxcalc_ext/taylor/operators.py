@@ -104,7 +104,7 @@ def _what_fits(traced, n: int) -> str:
     """The variables, when the Hessian's n x n entries are what does not fit; else f's own array."""
     from ..core.budget import Cost, fits
     from ..core.dtypes import itemsize
-    from .engine.cost import too_large_value
+    from ..core.jaxpr import too_large_value
 
     hessian_alone = Cost(itemsize(traced.out_shapes[0].dtype) * 3.0 * n * n, 0.0)
     if not fits(hessian_alone):

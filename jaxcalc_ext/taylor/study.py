@@ -82,7 +82,8 @@ def _check_grid_cost(request, n_vars: int, points: int, curves: int) -> None:
     refusal names the array of f's that is too large, not an option."""
     from ..core.budget import Cost, check, largest_fitting
     from ..core.dtypes import itemsize
-    from .engine.cost import program_profile, too_large_value
+    from ..core.jaxpr import too_large_value
+    from .engine.cost import program_profile
 
     profile = program_profile(request.traced.jaxpr)
     elements = max(profile.peak_elements, 1)

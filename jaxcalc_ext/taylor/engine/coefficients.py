@@ -239,7 +239,7 @@ def _check_cost(traced: TracedFunction, order: int, method: str, fallback_from: 
             return fallback_cost(traced.jaxpr, k, method)
 
     def suggestion():
-        from .cost import too_large_value
+        from ...core.jaxpr import too_large_value
 
         best = largest_fitting(cost, 0, order)
         if best is None:

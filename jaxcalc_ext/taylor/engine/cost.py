@@ -27,6 +27,7 @@ import numpy as np
 from jax.extend import core as jcore
 
 from ...core.budget import Cost
+
 from ...core.dtypes import is_inexact, itemsize
 from ...core.jaxpr import sub_jaxprs
 from .rules import LINEAR_PRIMITIVES
@@ -207,26 +208,6 @@ def taylor_pass_cost(jaxpr: jcore.Jaxpr, order: int, directions: int = 1, *,
     chunks = -(-directions // at_once)
     seconds = setup.seconds + passes * (pass_seconds(profile, ops) + (chunks - 1) * pass_seconds(profile, 0.0))
     return Cost(at_once * per_direction_bytes + setup.memory_bytes, seconds, what or f"order {order}")
-
-
-def too_large_value(jaxpr: jcore.Jaxpr) -> str | None:
-    """Words for the largest value a program makes, and where (for a refusal that names the
-    array, not the option, that does not fit): "jnp.zeros of shape (50000, 50000, 10) (4.0e+10
-    elements, line 1 of <expression>)"."""
-    import os
-
-    from ...core.user_code import user_line_of_equation
-
-    elements, eqn = program_profile(jaxpr).largest_value
-    if eqn is None or elements < 1e7:
-        return None
-    shape = next((tuple(v.aval.shape) for v in eqn.outvars if _size(v.aval) == elements), ())
-    found = user_line_of_equation(eqn)
-    where = ""
-    if found:
-        name = found[0] if found[0].startswith("<") else os.path.basename(found[0])
-        where = f", line {found[1]} of {name}"
-    return f"f itself makes an array of shape {shape} ({elements:.1e} elements{where}): make it smaller"
 
 
 def direction_bytes(jaxpr: jcore.Jaxpr, order: int) -> float:

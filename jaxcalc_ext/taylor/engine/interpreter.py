@@ -32,7 +32,7 @@ from ...core.progress import step as progress_step
 from ...core.tracing import equation_key
 from ...core.user_code import user_line_of_equation
 from .rules import COMPLEX_SAFE, LINEAR_PRIMITIVES, PIECEWISE, TAYLOR_RULES, pass_memo, value_just_after
-from .series import Series, constant_series, not_recording_removed_orders
+from .series import Series, constant_series, not_recording_removed_orders, recording_removed_orders, removed_orders_record
 
 Value = Any
 
@@ -110,28 +110,33 @@ def _apply_compiled(eqn, invals: list[Value], rules: dict):
         return bind_equation(eqn.primitive, eqn.params, *invals)
     kinds = tuple(isinstance(v, Series) for v in invals)
     arrays = [v.coeffs if isinstance(v, Series) else v for v in invals]
+    outer = removed_orders_record()
     key = (equation_key(eqn), kinds, tuple((jnp.shape(a), jnp.result_type(a)) for a in arrays),
-           id(rules), bool(jax.config.jax_enable_x64))
+           id(rules), bool(jax.config.jax_enable_x64), outer is not None)
     entry = _RULE_PROGRAMS.get(key)
     if entry is None:
         out_kinds: list = []
+        recording = outer is not None
 
         def run(*arrays):
             values = [Series(a) if k else a for a, k in zip(arrays, kinds)]
             token = _ONE_EQUATION_AT_A_TIME.set(False)
-            try:
-                out = _apply(eqn, values, rules)
+            try:   # its own memo and record: values traced here must not leak into the pass's
+                with pass_memo(), (recording_removed_orders() if recording else not_recording_removed_orders()) as removed:
+                    out = _apply(eqn, values, rules)
             finally:
                 _ONE_EQUATION_AT_A_TIME.reset(token)
             outs = list(out) if eqn.primitive.multiple_results else [out]
             out_kinds[:] = [isinstance(o, Series) for o in outs]
-            return [o.coeffs if isinstance(o, Series) else o for o in outs]
+            return [o.coeffs if isinstance(o, Series) else o for o in outs], list(removed or [])
 
         if len(_RULE_PROGRAMS) >= _RULE_PROGRAMS_MAX:
             _RULE_PROGRAMS.pop(next(iter(_RULE_PROGRAMS)))
         entry = _RULE_PROGRAMS[key] = (jax.jit(run), out_kinds)
     program, out_kinds = entry
-    outs = program(*arrays)
+    outs, removed = program(*arrays)
+    if outer is not None:
+        outer.extend(removed)   # the orders a cancelled division lost, as the pass records them
     values = [Series(o) if k else o for o, k in zip(outs, out_kinds)]
     return values if eqn.primitive.multiple_results else values[0]
 

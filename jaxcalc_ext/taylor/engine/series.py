@@ -185,6 +185,11 @@ def recording_removed_orders() -> Iterator[list]:
         _REMOVED.reset(token)
 
 
+def removed_orders_record() -> list | None:
+    """The list the current pass records removed orders in, or None."""
+    return _REMOVED.get()
+
+
 @contextlib.contextmanager
 def not_recording_removed_orders() -> Iterator[None]:
     token = _REMOVED.set(None)
