@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import inspect
 import re
 import sys
 import threading
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ..core.paths import readable_path
+from ..core.user_code import is_user_file
 
 # Module base classes, by the library that defines them: looked up only if already imported.
 MODULE_BASES = (("equinox", "Module"), ("flax.nnx", "Module"))
@@ -160,6 +162,8 @@ def module_scopes(names: dict[int, "ModuleName"]) -> Iterator[None]:
         name = known.setdefault(id(module), ModuleName(type(module).__name__, "", module))
         for key, child in module_names([("", module)], below=name.path).items():
             known.setdefault(key, child)
+        if not _call_is_users(type(module)):
+            _remember_library_label(name.label)
         return name.label
 
     with _PATCH_LOCK:
@@ -183,6 +187,37 @@ def module_scopes(names: dict[int, "ModuleName"]) -> Iterator[None]:
                         type.__delattr__(cls, "__call__")
                     else:
                         type.__setattr__(cls, "__call__", saved)
+
+
+@functools.lru_cache(maxsize=1024)
+def _call_is_users(cls: type) -> bool:
+    """Whether the class's ``__call__`` is the user's code (a model they wrote) rather than a
+    library's (``eqx.nn.Linear``); read before the naming wrapper replaces it."""
+    call = _WRAPPED[cls][0] if cls in _WRAPPED else cls.__dict__.get("__call__", _MISSING)
+    if call is _MISSING:
+        call = getattr(cls, "__call__", None)
+    code = getattr(inspect.unwrap(call), "__code__", None) if call is not None else None
+    return code is not None and is_user_file(code.co_filename)
+
+
+_LIBRARY_LABELS: dict[str, None] = {}            # labels of modules whose code is a library's
+LIBRARY_LABELS_KEPT = 4096
+
+
+def _remember_library_label(label: str) -> None:
+    _LIBRARY_LABELS[label] = None
+    if len(_LIBRARY_LABELS) > LIBRARY_LABELS_KEPT:
+        del _LIBRARY_LABELS[next(iter(_LIBRARY_LABELS))]
+
+
+def is_library_module(label: str) -> bool:
+    """Whether a module scope named ``label`` is a library's module (``query_proj: Linear``):
+    no line of the user's runs inside it, so the user's line that called it is outside it.
+
+    >>> is_library_module("no such module: Nothing")
+    False
+    """
+    return label in _LIBRARY_LABELS
 
 
 _MISSING = object()

@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass
 
 from ..core.user_code import is_user_file
-from .modules import is_module_label, module_level_names
+from .modules import is_library_module, is_module_label, module_level_names
 
 # Library functions drawn as one named node, keyed by (file suffix, function name); the
 # flattener folds their calls (and a few more helpers) into one step: FOLD_NAMES.
@@ -318,13 +318,11 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
     named_of = [[lv for lv in s if lv.kind in NAMED_KINDS] for s in distinct]
     shared: dict[tuple, list[Level]] = {}    # scope -> the functions all its equations are in
     for frames, named in zip(frames_of, named_of):
-        functions = []   # the user's functions, then their line: a module called from one line
-        for lv in frames:  # sits inside that line's group, not the other way round
-            if lv.kind not in ("function", "line"):
+        functions = []                                  # the user's functions, outermost first
+        for lv in frames:
+            if lv.kind != "function":
                 break
             functions.append(lv)
-            if lv.kind == "line":
-                break
         for level in named:
             prefix = shared.get(level.key, functions)
             n = 0
@@ -335,6 +333,9 @@ def place_named_scopes(scopes: list[list[Level]]) -> list[list[Level]]:
     for key, frames, named in zip(distinct, frames_of, named_of):
         at = [len(shared[level.key]) for level in named]
         at = [max(at[:i + 1]) for i in range(len(at))]       # nested scopes never move outwards
+        if named and frames and frames[-1].kind == "line" and at[-1] == len(frames) - 1 \
+                and is_library_module(named[-1].label):
+            frames = frames[:-1]   # the line called a library's module: its equations are inside it
         path = []
         for i, frame in enumerate(frames + [None]):
             path.extend(level for level, where in zip(named, at) if where == i)
