@@ -191,6 +191,24 @@ def test_library_calls_between_modules_are_named_as_the_library_names_them(shell
     assert "relu" in haiku_labels | operations and "MLP" not in haiku_labels, haiku_labels
 
 
+def test_a_library_module_called_from_a_line_is_named_by_its_modules_not_the_line():
+    # eqx.nn.MultiheadAttention as Equinox's documentation calls it: every projection is one
+    # named group inside the attention, and no group is named by the line that called it
+    import jax, jax.numpy as jnp, equinox as eqx
+    import jaxcalc_ext as jc
+    attention = eqx.nn.MultiheadAttention(num_heads=2, query_size=8, key=jax.random.key(0))
+
+    def loss(x):
+        return attention(x, x, x).sum()
+    graph = jc.computation_graph(loss, jnp.ones((3, 8)))
+    groups = list(graph.full.hierarchy.groups.values())
+    labels = {g.label for g in groups}
+    projections = {"query_proj: Linear", "key_proj: Linear", "value_proj: Linear", "output_proj: Linear"}
+    assert projections <= labels and "attention: MultiheadAttention" in labels, labels
+    assert not any("attention(x, x, x)" in label for label in labels), labels
+    assert sum(g.label in projections for g in groups) == 4, labels       # one group each
+
+
 @pytest.mark.parametrize("adjoint", ["RecursiveCheckpointAdjoint", "ForwardMode"])
 @pytest.mark.parametrize("controller", ["ConstantStepSize", "PIDController"])
 def test_diffrax_solution_taylor_coefficients_match_the_closed_form(adjoint, controller):
