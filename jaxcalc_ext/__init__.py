@@ -32,6 +32,8 @@ _PUBLIC = {
     "laplacian": "jaxcalc_ext.taylor.laplacian",
     "hessian_trace_estimate": "jaxcalc_ext.taylor.laplacian",
     "pade": "jaxcalc_ext.taylor.pade",
+    "certified_remainder": "jaxcalc_ext.taylor.enclosure.remainder",
+    "CertifiedRemainder": "jaxcalc_ext.taylor.enclosure.remainder",
     "PadeApproximant": "jaxcalc_ext.taylor.pade",
     "singularities": "jaxcalc_ext.taylor.singularities",
     "Singularity": "jaxcalc_ext.taylor.singularities",

@@ -101,6 +101,7 @@ class TaylorResult:
             estimate = radius_estimate(c, float(top.center))
             if estimate is not None:
                 lines.append(f"nearest singularity: {estimate.describe()}")
+        lines += [str(band) for _, band in sorted(self.study.bands.items())]
         r = self.study.pade
         if r is not None:
             poles = ", ".join(f"{p.real:.6g}" if abs(p.imag) < 1e-9 * max(1, abs(p)) else f"{p:.4g}"

@@ -70,6 +70,8 @@ def _draw_line(study, title, band: bool = False, radius=None):
         top.plot(x, clipped(t, limits), lw=1.8, label=subscript("T", n), **style)
         bottom.semilogy(x, clipped(np.maximum(errors[n], SMALLEST_LOG), error_limits, log=True),
                         lw=1.5, label=f"|f − {subscript('T', n)}|", **style)
+        if n in study.bands:
+            _draw_certified(top, bottom, x, study.bands[n], limits, error_limits, style["color"], first=i == 0)
     if study.pade is not None:   # the robust Padé approximant beside T_n, its error, its real poles
         r = study.pade
         label = f"Padé [{r.numerator_degree}/{r.denominator_degree}]"
@@ -110,6 +112,22 @@ def _draw_line(study, title, band: bool = False, radius=None):
     bottom.legend(loc="best", fontsize=SMALL_PT)
     _text_sizes(top, bottom)
     return fig
+
+
+def _draw_certified(top, bottom, x, band, limits, error_limits, color: str, first: bool) -> None:
+    """A certified remainder: the band f must lie in (shaded, in T_n's colour) where it was
+    proved, and its guaranteed bound on |f - T_n| (dotted) under the error curve."""
+    lower, upper = band.band(x)
+    inside = np.isfinite(lower) & np.isfinite(upper)
+    top.fill_between(x, clipped(lower, limits), clipped(upper, limits), where=inside, color=color, alpha=0.22,
+                     lw=0, label="proved bands" if first else None)
+    bound = np.maximum(np.abs(lower - band_polynomial(band, x)), np.abs(upper - band_polynomial(band, x)))
+    bottom.semilogy(x, clipped(np.where(inside, np.maximum(bound, SMALLEST_LOG), np.nan), error_limits, log=True),
+                    color=color, lw=1.2, ls=":", label="proved bounds" if first else None)
+
+
+def band_polynomial(band, x):
+    return np.polynomial.polynomial.polyval(np.asarray(x) - band.x0, band.polynomial)
 
 
 def _draw_band_and_radius(ax, study, limits, estimate=None) -> None:

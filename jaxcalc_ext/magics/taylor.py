@@ -28,7 +28,7 @@ class TaylorMagic(Magics):
     @readable_help
     @magic_arguments()
     @kwds(usage="%(prog)s FUNC --at X0 [--order N[,N2,...]] [--range A B] [--points P] [--vars V,...]\n"
-                "               [--method M] [--pade L/M] [--float32] [--surface] [--laplacian] [--live]")
+                "               [--method M] [--pade L/M] [--certify] [--float32] [--surface] [--laplacian] [--live]")
     @argument("--at", nargs="+", metavar="X0", required=True,
               help="the point to expand around: a number, or coordinates (1,2 or 1 2) for several variables")
     @argument("--order", default="2", metavar="N[,N2,...]",
@@ -42,6 +42,9 @@ class TaylorMagic(Magics):
               help="how to compute the coefficients (default auto: Taylor mode, nested jvp fallback)")
     @argument("--pade", metavar="L/M", help="also draw the robust [L/M] Padé approximant (one variable), "
                                            "its error and its real poles")
+    @argument("--certify", action="store_true",
+              help="also draw a proved band around each T_n (one variable): f(x) - T_n(x) in "
+                   "[lo, hi] (x - x0)^(n+1) on the plotted range, by interval arithmetic rounded outward")
     @argument("--float32", action="store_true", help="compute in float32 instead of float64")
     @argument("--surface", action="store_true", help="two variables: 3-D surfaces instead of contours")
     @argument("--live", action="store_true",
@@ -131,7 +134,8 @@ class TaylorMagic(Magics):
             degrees = pade_degrees(args.pade) if args.pade else None
             study = run_interruptibly(lambda: taylor_study(
                 resolved.function, at, orders, span=span, points=args.points,
-                variables=resolved.variables, method=args.method, pade=degrees), shell=self.shell, label="%taylor")
+                variables=resolved.variables, method=args.method, pade=degrees, certify=args.certify),
+                shell=self.shell, label="%taylor")
             result = TaylorResult(study, resolved.label, args.method, surface=args.surface)
             result.figure  # draw now, while float64 is on, so errors surface here
         return result

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -28,6 +28,7 @@ class TaylorStudy:
     notes: tuple[str, ...] = ()          # what the figure must say (a range clipped to what can be drawn)
     pade: Any = None                     # a robust Padé approximant (.pade.PadeApproximant), when asked
     pade_values: np.ndarray | None = None   # it, on the grid
+    bands: dict = field(default_factory=dict)   # order -> certified remainder, when asked
 
     @property
     def orders(self) -> list[int]:
@@ -145,11 +146,13 @@ def default_span(center: float) -> tuple[float, float]:
 
 def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[tuple[float, float]] | None = None,
                  points: int | None = None, variables: Sequence[str] | None = None,
-                 method: str = "auto", pade: tuple[int, int] | None = None) -> TaylorStudy:
+                 method: str = "auto", pade: tuple[int, int] | None = None, certify: bool = False) -> TaylorStudy:
     """Polynomials of every order in ``orders`` (one Taylor pass at the highest), sampled on a grid.
 
     Functions of one variable are sampled on a line, of two variables on a square grid;
-    more variables cannot be drawn and raise.
+    more variables cannot be drawn and raise. With ``certify``, each polynomial of one variable
+    gets a certified remainder on the plotted range (:mod:`.enclosure.remainder`); when none can
+    be proved, a note says why in one line.
     """
     orders = sorted(set(int(n) for n in orders))
     if not orders:
@@ -169,6 +172,8 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     _check_grid_cost(request, n_vars, points, len(orders))
     if pade is not None and n_vars != 1:
         raise JaxCalcError("a Padé approximant is of a function of one variable")
+    if certify and n_vars != 1:
+        raise JaxCalcError("a certified band is for functions of one variable")
     needed = max(orders[-1], sum(pade)) if pade is not None else orders[-1]
     top = taylor_polynomial(f, x0, needed, variables=variables, method=method, request=request)
     approximant = None
@@ -198,7 +203,27 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
                                    adapted=True)
     approx = sample_polynomials(top, axes, orders)
     pade_values = approximant(axes[0]) if approximant is not None else None
-    return TaylorStudy(polynomials, axes, values, approx, top.variables, notes, approximant, pade_values)
+    bands = {}
+    if certify:
+        bands, refusal = certified_bands(f, polynomials, span[0])
+        notes = notes + ((refusal,) if refusal else ())
+    return TaylorStudy(polynomials, axes, values, approx, top.variables, notes, approximant, pade_values, bands)
+
+
+def certified_bands(f: Callable, polynomials: dict[int, TaylorPolynomial], span: tuple[float, float]):
+    """A certified remainder of each polynomial on the span (widened to hold x0), for the
+    coefficients drawn; a band that cannot be proved anywhere is the one-line note returned."""
+    from .enclosure.remainder import certified_remainder
+
+    bands = {}
+    for n, p in sorted(polynomials.items()):
+        x0 = float(np.atleast_1d(p.center)[0])
+        interval = (min(span[0], x0), max(span[1], x0))
+        try:
+            bands[n] = certified_remainder(f, x0, n, interval, polynomial=np.asarray(p.monomial_coefficients, float))
+        except JaxCalcError as error:
+            return bands, f"no certified band: {error}"
+    return bands, None
 
 
 # The widest range sampled: a grid spacing and the axis' tick arithmetic stay finite in float64.

@@ -123,3 +123,33 @@ def test_laplacian_view_for_three_variables_and_its_errors(shell):
     assert "scalar" in message
     message = usage_error(shell, "%taylor log(x) + y --at -1,2 --laplacian")
     assert "not finite" in message or "domain" in message
+
+
+def test_certify_draws_a_proved_band_and_says_its_bound(shell):
+    # |sin x - T_5(x)| <= |x|^7 / 7! on [-1, 1] (Lagrange): the proved bound is at most that
+    # and at least the true error at x = 1 (|sin 1 - T_5(1)| = 1.957e-4)
+    r = run_cell_ok(shell, "r = %taylor sin(x) --at 0 --order 3,5 --range -1 1 --certify\nr")
+    band = r.study.bands[5]
+    assert band.holds_on == (-1.0, 1.0)
+    assert 1.957e-4 <= band.max_error <= 1 / 5040
+    assert "|f - T_5| <= 0.0002 on [-1, 1], guaranteed" in r.to_text()
+    top = r.figure.axes[0]
+    assert any(c.get_label() == "proved bands" for c in top.collections)
+    assert jax.config.jax_enable_x64 is False
+
+
+def test_certify_says_why_no_band_can_be_proved(shell):
+    r = run_cell_ok(shell, "import jax.scipy.special as jss\nr = %taylor jss.gammaln --at 2.5 --order 2 --certify\nr")
+    assert not r.study.bands
+    assert any("no certified band" in note and "lgamma" in note for note in r.study.notes)
+    assert "one variable" in usage_error(shell, "%taylor x*y --at 1,2 --certify")
+
+
+def test_pade_overlay_draws_the_approximant_and_names_its_poles(shell):
+    # tan at 0 as a [3/4] Padé approximant: its nearest poles are tan's at +-pi/2 (to 1e-3 from
+    # its 8 coefficients; its other two, near +-6.5, stand for the rest of tan's poles)
+    r = run_cell_ok(shell, "r = %taylor jnp.tan --at 0 --order 5 --range -2 2 --pade 3/4\nr")
+    poles = sorted((p.real for p in r.study.pade.poles if abs(p.imag) < 1e-9), key=abs)[:2]
+    assert np.allclose(sorted(poles), [-np.pi / 2, np.pi / 2], rtol=1e-3)
+    assert any("Padé [3/4]" in line.get_label() for line in r.figure.axes[0].lines)
+    assert "Padé [3/4]" in r.to_text() and "poles at" in r.to_text()

@@ -49,6 +49,8 @@ class Rule:
     complex_safe: bool = False               # right for complex series (t real) too
     coefficients: Callable | None = None     # elementwise in one operand: u -> coefficients of g(u)
     piecewise: bool = False                  # may jump or kink: follows the side t > 0 (see below)
+    # How balls go through it (..enclosure.rules fills it in): a rule, or the reason it has none.
+    enclosure: Callable | str | None = None
 
 
 REGISTRY: dict[str, Rule] = {}
