@@ -26,7 +26,7 @@ import numpy as np
 
 from ...core.jaxpr import bind_equation, call_body
 from .balls import Ball, NotEnclosed
-from .rules import ENCLOSURES, NEEDS_PRIMITIVE, Decided, _ball, at_site
+from .rules import ENCLOSURES, NEEDS_PRIMITIVE, Decided, as_ball, at_site
 
 MAX_WHILE_STEPS = 100_000
 
@@ -189,7 +189,7 @@ def _slice_scanned(value, i: int):
 def _stack_scanned(values: list):
     first = values[0]
     if isinstance(first, Ball):
-        values = [_ball(v) for v in values]
+        values = [as_ball(v) for v in values]
         rows = max(v.rows for v in values)
         batch = max(v.mid.shape[1] for v in values)
         values = [v.padded(rows) for v in values]

@@ -291,13 +291,13 @@ def _neg(params, a):
 @enclosure_rule("scatter-add", "scatter_add")
 def _scatter_add(params, operand, indices, updates, prim=None):
     terms = int(np.prod(np.shape(updates.mid if isinstance(updates, Ball) else updates))) + 1
-    abs_mid = _jax_index_map(prim, params, [Ball(np.abs(_ball(operand).mid), np.abs(_ball(operand).mid)), indices,
-                                            Ball(np.abs(_ball(updates).mid), np.abs(_ball(updates).mid))]).mid
-    out = _jax_index_map(prim, params, [_ball(operand), indices, _ball(updates)])
+    abs_mid = _jax_index_map(prim, params, [Ball(np.abs(as_ball(operand).mid), np.abs(as_ball(operand).mid)), indices,
+                                            Ball(np.abs(as_ball(updates).mid), np.abs(as_ball(updates).mid))]).mid
+    out = _jax_index_map(prim, params, [as_ball(operand), indices, as_ball(updates)])
     return Ball(out.mid, B.grow(out.rad + 2.0 * (terms + 2) * B.U * abs_mid, terms + 4))
 
 
-def _ball(x) -> Ball:
+def as_ball(x) -> Ball:
     """A float operand as a ball (literals and constants of the program are exact)."""
     if isinstance(x, Ball):
         return x
@@ -310,7 +310,7 @@ def _ball(x) -> Ball:
 def _aligned(*xs) -> list[Ball]:
     """Operands of an elementwise primitive as balls of one rank: a jaxpr may mix a rank-0
     operand with arrays (``mul(a:f64[3], b:f64[])``), which lines up after the rows and batch."""
-    balls = [_ball(x) for x in xs]
+    balls = [as_ball(x) for x in xs]
     rank = max(len(b.shape) for b in balls)
     out = []
     for b in balls:
@@ -335,7 +335,7 @@ def _square(params, a):
 @enclosure_rule("dot_general")
 def _dot_general(params, a, b):
     (lc, rc), (lb, rb) = params["dimension_numbers"]
-    a, b = _ball(a), _ball(b)
+    a, b = as_ball(a), as_ball(b)
     la, ra = len(a.shape), len(b.shape)
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     lhs, rhs = [None] * la, [None] * ra
@@ -390,7 +390,7 @@ def _pow(params, x, y):
 
 # ---------------------------------------------------------------- elementary functions
 def _unary(fn: Callable[[Ball], Ball]) -> EnclosureRule:
-    return lambda params, x: fn(_ball(x))
+    return lambda params, x: fn(as_ball(x))
 
 
 _LN2 = Ball(np.array([[math.log(2.0)]]), np.array([[4 * B.U]]))
@@ -461,7 +461,7 @@ def _comparison(name: str) -> EnclosureRule:
 
     def rule(params, a, b):
         if a is b:                            # x != x (a NaN test), x <= x: the same number
-            return Decided(np.full((1,) + np.shape(_ball(a).mid)[2:], name in ("eq", "ge", "le", "le_to")))
+            return Decided(np.full((1,) + np.shape(as_ball(a).mid)[2:], name in ("eq", "ge", "le", "le_to")))
         a, b = _aligned(a, b)
         if a.is_constant and b.is_constant and not np.any(a.rad) and not np.any(b.rad):
             return Decided(decide(np.sign(a.mid[0] - b.mid[0])))   # exact constants: compared as they are
