@@ -36,6 +36,8 @@ _PUBLIC = {
     "CertifiedRemainder": "jaxcalc_ext.taylor.enclosure.remainder",
     "PadeApproximant": "jaxcalc_ext.taylor.pade",
     "singularities": "jaxcalc_ext.taylor.singularities",
+    "laurent_series": "jaxcalc_ext.taylor.laurent",
+    "LaurentSeries": "jaxcalc_ext.taylor.laurent",
     "Singularity": "jaxcalc_ext.taylor.singularities",
     "computation_graph": "jaxcalc_ext.graph.build",
     "ComputationGraph": "jaxcalc_ext.graph.model",

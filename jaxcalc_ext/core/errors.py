@@ -69,6 +69,11 @@ class UnsupportedPrimitiveError(JaxCalcError):
                          options={"method": "nested"})
 
 
+class NoTaylorSeries(JaxCalcError):
+    """f has no Taylor series at x0 (a pole, a branch point, a log term, x0 within rounding of a
+    pole): %taylor then looks for a Laurent or Puiseux series."""
+
+
 class BudgetError(JaxCalcError):
     """A request whose estimated memory or time is over the configured limit."""
 

@@ -7,6 +7,7 @@ shows the figure and the formulas once, trusted or not.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +144,59 @@ class TaylorResult:
 
         data, metadata = image_bundle(self.figure)
         data["text/plain"] = f"<figure: Taylor polynomials of {self.label}; r.figure is the matplotlib Figure>"
+        publish_display_data(data, metadata)
+        publish_display_data({"text/latex": f"$${self.to_latex()}$$", "text/plain": self.to_text()})
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+
+@dataclass
+class LaurentResult:
+    """What ``%taylor`` shows where f has no Taylor series at x0 but a Laurent series (a pole) or
+    a Puiseux series on each side (a branch point): the series, their partial sums against f."""
+
+    study: Any                       # jaxcalc_ext.taylor.study.LaurentStudy
+    label: str
+
+    @property
+    def series(self) -> tuple:
+        return self.study.series
+
+    @functools.cached_property
+    def figure(self):
+        from .taylor_figure import draw_laurent
+
+        return draw_laurent(self.study, self.label)
+
+    def to_latex(self) -> str:
+        rows = []
+        for s in self.study.series:
+            where = {"both": "", "right": "\\quad (x > x_0)", "left": "\\quad (x < x_0)"}[s.side]
+            rows.append(f"f(x) &= {s.to_latex()} + \\dots{where}")
+            rows.append(f"&\\text{{{_latex_text(s.kind)} at }} x_0 = {s.x0:g}")
+        rows += [f"&\\text{{{_latex_text(note)}}}" for note in self.study.notes]
+        rows.append("&\\text{computed in float64 by series arithmetic on the function's program}")
+        return "\\begin{aligned}" + " \\\\\n".join(rows) + "\\end{aligned}"
+
+    def to_text(self) -> str:
+        lines = [f"Series of {self.label} at x0 = {self.study.center:g} (no Taylor series there)"]
+        for s in self.study.series:
+            side = {"both": "", "right": " (x > x0)", "left": " (x < x0)"}[s.side]
+            lines.append(f"  f(x) = {s.to_text()} + ...{side}   [{s.kind}]")
+        lines += [f"  {note}" for note in self.study.notes]
+        return "\n".join(lines)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import publish_display_data
+
+        from .figures import front_end_shows_images, image_bundle
+
+        if not front_end_shows_images():
+            publish_display_data({"text/plain": self.to_text()})
+            return
+        data, metadata = image_bundle(self.figure)
+        data["text/plain"] = f"<figure: the series of {self.label}; r.figure is the matplotlib Figure>"
         publish_display_data(data, metadata)
         publish_display_data({"text/latex": f"$${self.to_latex()}$$", "text/plain": self.to_text()})
 

@@ -13,7 +13,7 @@ import numpy as np
 from .drawable import (LARGEST_LOG, SMALLEST_LOG, axis_limits, clipped, finite_values, padded_limits,
                        quiet_layout, where_not_finite)
 from .figures import new_figure
-from .typeset import power_of_ten, pretty_expression, subscript
+from .typeset import power_of_ten, pretty_expression, subscript, superscript_number
 
 # Okabe & Ito's colour-blind-safe palette (without black, which is f's), and a dash pattern per
 # curve, so that orders differ in shape as well as in colour.
@@ -128,6 +128,57 @@ def _draw_certified(top, bottom, x, band, limits, error_limits, color: str, firs
 
 def band_polynomial(band, x):
     return np.polynomial.polynomial.polyval(np.asarray(x) - band.x0, band.polynomial)
+
+
+def draw_laurent(study, title: str):
+    """f against the partial sums of its Laurent or Puiseux series (each order its own colour and
+    dashes, as for Taylor polynomials), and their errors; the y-range follows the bulk of f's
+    values, so that a pole does not flatten everything else."""
+    title = pretty_expression(title)
+    with quiet_layout():
+        fig = new_figure(6.4, 5.4)
+        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+        fig.subplots_adjust(left=0.13, right=0.97, top=0.93, bottom=0.1, hspace=0.07)
+        x, values = study.grid, study.values
+        finite = finite_values(values)
+        bulk = np.clip(finite, *np.quantile(finite, [0.1, 0.9])) if finite.size else finite
+        limits = padded_limits(bulk, pad=0.6) or (-1.0, 1.0)
+        top.set_ylim(*limits)
+        top.plot(x, clipped(values, limits), color="black", lw=2.5, label=f"f(x) = {title}")
+        with np.errstate(invalid="ignore", over="ignore"):
+            errors = {n: np.abs(values - s) for n, s in study.sums.items()}
+        error_limits = _error_limits(errors)
+        both = all(s.side == "both" for s in study.series)
+        base = "(x − x₀)" if both else "|x − x₀|"
+        for i, (n, partial) in enumerate(sorted(study.sums.items())):
+            style = curve_style(i)
+            label = f"terms through {base}{superscript_number(n) if n != 1 else ''}"
+            top.plot(x, clipped(partial, limits), lw=1.8, label=label, **style)
+            bottom.semilogy(x, clipped(np.maximum(errors[n], SMALLEST_LOG), error_limits, log=True), lw=1.5, **style)
+        x0 = study.center
+        top.axvline(x0, color="#555555", lw=1, ls=(0, (2, 3)))
+        if study.notes:
+            import textwrap
+
+            top.text(0.01, 0.02, "\n".join(textwrap.fill(note, 80) for note in study.notes), transform=top.transAxes,
+                     fontsize=SMALL_PT, color="#a00000", va="bottom")
+        if len(study.series) == 1 and both:
+            heading = f"Laurent series at {subscript('x', 0)} = {x0:g}: {study.series[0].kind}"
+        elif len(study.series) == 1:
+            heading = f"Puiseux series, {study.series[0].side} of {subscript('x', 0)} = {x0:g}"
+        else:
+            heading = f"A series on each side of {subscript('x', 0)} = {x0:g}"
+        top.set_title(heading, fontsize=TITLE_PT)
+        top.legend(loc="best", fontsize=SMALL_PT)
+        top.set_ylabel("f(x) and the series", fontsize=TEXT_PT)
+        top.grid(alpha=0.3)
+        bottom.set_ylabel("error", fontsize=TEXT_PT)
+        bottom.set_xlabel("x", fontsize=TEXT_PT)
+        bottom.set_ylim(*error_limits)
+        _log_ticks(bottom.yaxis)
+        bottom.grid(alpha=0.3, which="major")
+        _text_sizes(top, bottom)
+    return fig
 
 
 def _draw_band_and_radius(ax, study, limits, estimate=None) -> None:

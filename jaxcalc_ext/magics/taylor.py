@@ -4,7 +4,7 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, kwds, magic_arguments
 
-from ..core.errors import JaxCalcError
+from ..core.errors import JaxCalcError, NoTaylorSeries
 from .background import run_interruptibly
 from .common import (float32_honoured, help_requested, option_names, parse_orders, point, ranges,
                      readable_help, user_errors_as_usage_errors, variable_names)
@@ -132,10 +132,28 @@ class TaylorMagic(Magics):
                     variables=resolved.variables, method=args.method, x64=not args.float32),
                     shell=self.shell, label="%taylor --live")
             degrees = pade_degrees(args.pade) if args.pade else None
-            study = run_interruptibly(lambda: taylor_study(
-                resolved.function, at, orders, span=span, points=args.points,
-                variables=resolved.variables, method=args.method, pade=degrees, certify=args.certify),
-                shell=self.shell, label="%taylor")
+            try:
+                study = run_interruptibly(lambda: taylor_study(
+                    resolved.function, at, orders, span=span, points=args.points,
+                    variables=resolved.variables, method=args.method, pade=degrees, certify=args.certify),
+                    shell=self.shell, label="%taylor")
+            except NoTaylorSeries as why:
+                if coordinates != 1 or degrees or args.certify:
+                    raise
+                return self._series_beyond_taylor(resolved, at, orders, span, args.points, str(why))
             result = TaylorResult(study, resolved.label, args.method, surface=args.surface)
             result.figure  # draw now, while float64 is on, so errors surface here
+        return result
+
+    def _series_beyond_taylor(self, resolved, at, orders, span, points, why: str):
+        """No Taylor series at x0: the Laurent series (a pole), or the Puiseux series on each
+        side (a branch point), drawn against f; refused in one line when it has neither."""
+        from ..display.results import LaurentResult
+        from ..taylor.study import laurent_study
+
+        study = run_interruptibly(lambda: laurent_study(
+            resolved.function, at, orders, span=span[0] if span else None, points=points, why_not_taylor=why),
+            shell=self.shell, label="%taylor")
+        result = LaurentResult(study, resolved.label)
+        result.figure
         return result

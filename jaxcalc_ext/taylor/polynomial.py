@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import itertools
@@ -18,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..core.errors import JaxCalcError
+from ..core.errors import JaxCalcError, NoTaylorSeries
 from . import latex as fmt
 
 
@@ -452,6 +453,10 @@ def pole_distance(coeffs, x0: float) -> float | None:
     return float(distances[0])
 
 
+# Set by a caller that handles a pole within rounding of x0 itself (%taylor's Laurent series).
+POLES_HANDLED: contextvars.ContextVar[bool] = contextvars.ContextVar("taylor_poles_handled", default=False)
+
+
 def _warn_near_pole(coeffs, x0: float) -> bool:
     """Warn (and say True) when x0 is within rounding of a pole."""
     import warnings
@@ -459,7 +464,7 @@ def _warn_near_pole(coeffs, x0: float) -> bool:
     from ..core.errors import JaxCalcWarning
 
     distance = pole_distance(coeffs, x0)
-    if distance is not None:
+    if distance is not None and not POLES_HANDLED.get():
         warnings.warn(f"x0 = {x0:.6g} is within rounding of a pole (about {distance:.1g} away): the "
                       f"coefficients are right for the float x0 = {x0!r}, not for the pole's neighbour you "
                       "may have meant", JaxCalcWarning, stacklevel=3)
@@ -487,13 +492,13 @@ def _check_finite(coeffs: np.ndarray, x0, f: Callable | None = None) -> None:
     if not np.all(np.isfinite(coeffs[:1])):
         value = _value_at(f, x0)
         if value is not None and np.all(np.isfinite(value)):
-            raise JaxCalcError(f"f(x0) = {np.ravel(value)[0] + 0.0:.6g} at x0 = {np.asarray(x0).tolist()}, but no "
+            raise NoTaylorSeries(f"f(x0) = {np.ravel(value)[0] + 0.0:.6g} at x0 = {np.asarray(x0).tolist()}, but no "
                                "Taylor series exists there: x0 is on the edge of the domain of a part "
                                "of f (as x*log(x) at 0); choose a point inside")
-        raise JaxCalcError(f"f is {coeffs.flat[0]} at x0 = {np.asarray(x0).tolist()}: "
+        raise NoTaylorSeries(f"f is {coeffs.flat[0]} at x0 = {np.asarray(x0).tolist()}: "
                            "choose a point inside the function's domain")
     if not np.all(np.isfinite(coeffs)):
-        raise JaxCalcError(f"f(x0) = {coeffs.flat[0]:.6g} is finite at x0 = {np.asarray(x0).tolist()} but its "
+        raise NoTaylorSeries(f"f(x0) = {coeffs.flat[0]:.6g} is finite at x0 = {np.asarray(x0).tolist()} but its "
                            "derivatives are not: a part of f has no Taylor series there (a pole, a kink, "
                            "or an essential singularity such as exp(-1/x**2) at 0) or overflows; "
                            "choose another point")

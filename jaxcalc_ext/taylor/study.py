@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..core.errors import JaxCalcError
+from ..core.errors import JaxCalcError, NoTaylorSeries
 from .polynomial import TaylorPolynomial, as_vector_function, expansion_request, taylor_polynomial
 
 
@@ -175,7 +175,19 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     if certify and n_vars != 1:
         raise JaxCalcError("a certified band is for functions of one variable")
     needed = max(orders[-1], sum(pade)) if pade is not None else orders[-1]
-    top = taylor_polynomial(f, x0, needed, variables=variables, method=method, request=request)
+    from .polynomial import POLES_HANDLED, pole_distance
+
+    handled = POLES_HANDLED.set(True)        # a pole within rounding of x0: said below, not warned
+    try:
+        top = taylor_polynomial(f, x0, needed, variables=variables, method=method, request=request)
+    finally:
+        POLES_HANDLED.reset(handled)
+    if top.is_univariate:
+
+        distance = pole_distance(top.monomial_coefficients, float(np.atleast_1d(top.center)[0]))
+        if distance is not None:
+            raise NoTaylorSeries(f"x0 = {float(np.atleast_1d(top.center)[0]):.6g} is within rounding of a pole "
+                                 f"(about {distance:.1g} away)")
     approximant = None
     if pade is not None:
         from .pade import pade_from_coefficients
@@ -224,6 +236,68 @@ def certified_bands(f: Callable, polynomials: dict[int, TaylorPolynomial], span:
         except JaxCalcError as error:
             return bands, f"no certified band: {error}"
     return bands, None
+
+
+@dataclass(frozen=True)
+class LaurentStudy:
+    """f and the partial sums of its Laurent or Puiseux series (one per side when it branches)."""
+
+    series: tuple                        # LaurentSeries, one (both sides) or one per side
+    orders: list[int]
+    grid: np.ndarray
+    values: np.ndarray                   # f on the grid
+    sums: dict[int, np.ndarray]          # order -> the series up to that power, on the grid
+    notes: tuple[str, ...] = ()
+
+    @property
+    def center(self) -> float:
+        return self.series[0].x0
+
+
+def laurent_study(f: Callable, x0: float, orders: Sequence[int], *, span: tuple[float, float] | None = None,
+                  points: int | None = None, why_not_taylor: str = "") -> LaurentStudy:
+    """Where f has no Taylor series at x0: its Laurent series, or its Puiseux series on each side
+    where it has one, summed up to each order on the plotted range. Refused in one line, naming
+    both reasons, when it has neither."""
+    from .laurent import laurent_series
+
+    orders = sorted(set(int(n) for n in orders))
+    x0 = float(x0)
+    top = orders[-1]
+    notes: list[str] = []
+    try:
+        series = (laurent_series(f, x0, top),)
+    except JaxCalcError as both:
+        if "one side at a time" not in str(both):
+            raise JaxCalcError(f"no Taylor series at x0 = {x0:g} ({why_not_taylor}), nor a Laurent or Puiseux "
+                               f"series: {str(both).split(': ', 1)[-1]}") from None
+        series, reasons = [], []
+        for side in ("left", "right"):
+            try:
+                series.append(laurent_series(f, x0, top, side=side))
+            except JaxCalcError as one:
+                reasons.append(f"{side} of x0: {str(one).split(': ', 1)[-1]}")
+        if not series:
+            raise JaxCalcError(f"no Taylor, Laurent or Puiseux series at x0 = {x0:g}: " + "; ".join(reasons)) from None
+        notes += [f"no series on the {r}" for r in reasons]
+        series = tuple(series)
+    for s in series:
+        notes += list(s.notes)
+    span = span or default_span(x0)
+    check_span([span])
+    grid = np.linspace(span[0], span[1], points or 400)
+    import jax
+    import jax.numpy as jnp
+
+    values = np.asarray(jax.vmap(f)(jnp.asarray(grid)), dtype=float)
+    sums = {}
+    for n in orders:
+        total = np.full(grid.shape, np.nan)
+        for s in series:
+            part = s(grid, up_to=n)
+            total = np.where(np.isfinite(part), part, total)
+        sums[n] = total
+    return LaurentStudy(series, orders, grid, values, sums, tuple(dict.fromkeys(notes)))
 
 
 # The widest range sampled: a grid spacing and the axis' tick arithmetic stay finite in float64.

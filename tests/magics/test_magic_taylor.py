@@ -153,3 +153,27 @@ def test_pade_overlay_draws_the_approximant_and_names_its_poles(shell):
     assert np.allclose(sorted(poles), [-np.pi / 2, np.pi / 2], rtol=1e-3)
     assert any("Padé [3/4]" in line.get_label() for line in r.figure.axes[0].lines)
     assert "Padé [3/4]" in r.to_text() and "poles at" in r.to_text()
+
+
+def test_a_pole_gets_its_laurent_series_and_a_branch_point_its_puiseux_series(shell):
+    from jaxcalc_ext.display.results import LaurentResult
+
+    r = run_cell_ok(shell, "r = %taylor 1/sin(x) --at 0 --order 1,3\nr")
+    assert isinstance(r, LaurentResult)
+    (figure, _), (formulas, _) = displayed(r)
+    assert "image/png" in figure
+    assert "\\frac{1}{x} + 0.166667 x + 0.0194444 x^{3}" in formulas["text/latex"]
+    assert "a pole of order 1" in formulas["text/plain"]
+    at_pi = run_cell_ok(shell, "%taylor 1/sin(x) --at pi --order 3")
+    assert "within rounding of x0" in at_pi.to_text() and at_pi.series[0].kind == "a pole of order 1"
+    branch = run_cell_ok(shell, "%taylor sqrt(x)*exp(x) --at 0 --order 2 --range -1 1")
+    assert [s.side for s in branch.series] == ["right"]
+    assert "x^(1/2) + x^(3/2)" in branch.to_text() and "not real" in branch.to_text()
+    assert jax.config.jax_enable_x64 is False
+
+
+@pytest.mark.parametrize("line, why", [("%taylor x**x --at 0 --order 2", "log(x - x0) term"),
+                                       ("%taylor exp(-1/x**2) --at 0 --order 2", "essential singularity")])
+def test_no_series_at_all_is_one_line_naming_why(shell, line, why):
+    message = usage_error(shell, line)
+    assert why in message and "\n" not in message

@@ -19,8 +19,9 @@ steps through its body.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -70,6 +71,18 @@ def enclose_with_sites(closed, inputs: Sequence[Any]) -> list[Any]:
 
 
 _VISITS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("enclosure_visits", default=None)
+_HOOK: contextvars.ContextVar = contextvars.ContextVar("enclosure_hook", default=None)
+
+
+@contextlib.contextmanager
+def equations_first_through(hook) -> Iterator[None]:
+    """Within the block, each equation (after calls and control flow) goes to
+    ``hook(eqn, inputs)`` first; it returns ``NotImplemented`` to leave it to the ball rules."""
+    token = _HOOK.set(hook)
+    try:
+        yield
+    finally:
+        _HOOK.reset(token)
 
 
 def eval_jaxpr_balls(jaxpr, consts: Sequence[Any], inputs: Sequence[Any]) -> list[Any]:
@@ -96,6 +109,11 @@ def apply(eqn, invals: list[Any]) -> Any:
     control = _CONTROL_FLOW.get(prim.name)
     if control is not None:
         return control(params, invals)
+    hook = _HOOK.get()
+    if hook is not None:                 # another arithmetic over balls (Laurent series) goes first
+        out = hook(eqn, invals)
+        if out is not NotImplemented:
+            return out
     if not any(isinstance(v, Ball) for v in invals):
         return _without_balls(eqn, invals)
     rule = ENCLOSURES.get(prim.name)
@@ -166,7 +184,15 @@ def _cond(params, invals):
     return eval_jaxpr_balls(branch.jaxpr, [_constant(c) for c in branch.consts], invals[1:])
 
 
+def _plain_loop_values(invals, what: str) -> None:
+    from .laurent_rules import Leading
+
+    if any(isinstance(v, Leading) for v in invals):
+        raise NotEnclosed(f"{what} over a Laurent or Puiseux series is not expanded")
+
+
 def _while(params, invals):
+    _plain_loop_values(invals, "a while loop")
     cond, body = params["cond_jaxpr"], params["body_jaxpr"]
     nc, nb = params["cond_nconsts"], params["body_nconsts"]
     cond_consts, body_consts, carry = invals[:nc], invals[nc:nc + nb], invals[nc + nb:]
@@ -202,6 +228,7 @@ def _stack_scanned(values: list):
 
 
 def _scan(params, invals):
+    _plain_loop_values(invals, "a scan")
     body = params["jaxpr"]
     n_consts, n_carry, length = params["num_consts"], params["num_carry"], params["length"]
     consts, carry, xs = invals[:n_consts], invals[n_consts:n_consts + n_carry], invals[n_consts + n_carry:]
