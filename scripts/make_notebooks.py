@@ -105,8 +105,29 @@ ECOSYSTEM = [
     "def sqrt_decay(a):\n    term = diffrax.ODETerm(lambda t, y, args: -args * jnp.sqrt(y))\n    return diffrax.diffeqsolve(term, diffrax.Tsit5(), t0=0.0, t1=1.0, dt0=0.1, y0=0.0, args=a).ys[-1]\n\nprint(jax.grad(sqrt_decay)(1.0))\n%graddag jax.grad(sqrt_decay) 1.0 --nan --max-nodes 30",
 ]
 
+BEYOND = [
+    "md:# Beyond Taylor polynomials: proved bands, singularities, Padé, Laurent and Puiseux\n\nA Taylor polynomial says nothing of how wrong it is, nor of what stops it. Here each question gets an answer that is proved or located, or a one-line reason why not.",
+    "%load_ext jaxcalc_ext\nimport jax, jax.numpy as jnp, numpy as np\nimport jaxcalc_ext as jc",
+    "md:## How wrong can $T_n$ be? A proved band\n\n`--certify` bounds $f(x) - T_n(x)$ by $[lo, hi]\\,(x - x_0)^{n+1}$ on the plotted range, with interval arithmetic over the function's own program, rounded outward so that float64 cannot make it false. The shaded bands are where $f$ must be; the dotted lines are the proved bounds on $|f - T_n|$, under the measured errors.",
+    "%taylor tanh(x) --at 0.3 --order 3,7 --range -1 1.6 --certify",
+    "md:The same in the library, for `tan` up to close to its pole at $\\pi/2$: the band holds as far as it could be proved, and says why it stops.",
+    "band = jc.certified_remainder(jnp.tan, 0.3, 5, (-1.0, 1.8))\nprint(band)\nprint(f'f - T_5 in [{band.lo:.4g}, {band.hi:.4g}] (x - 0.3)^6 on {band.holds_on}')",
+    "md:## What stops the series? Singularities located and typed\n\nFrom the Taylor coefficients alone: robust Padé (SVD) for poles, ratio fits for branch points, each with its uncertainty. The closed forms: `tan` and `tanh` have poles at $\\pm\\pi/2$ and $\\pm i\\pi/2$, `atan` branch points at $\\pm i$ (distance $\\sqrt{0.25 + 1} = 1.118$ from 0.5), $\\log$ a branch point at 0.",
+    "for name, f, x0, exact in [('tan', jnp.tan, 0.0, np.pi / 2), ('tanh', jnp.tanh, 0.0, np.pi / 2),\n                           ('atan', jnp.arctan, 0.5, np.sqrt(1.25)), ('log', jnp.log, 1.0, 1.0),\n                           ('exp', jnp.exp, 0.0, np.inf)]:\n    s = jc.singularities(f, x0)\n    print(f'{name:5s} at {x0}: {s.describe()}\\n      closed form: R = {exact:.12g}')",
+    "md:## Beyond the radius: the Padé approximant\n\n$T_9$ of `tan` leaves it at the radius $\\pi/2$; the robust $[10/10]$ Padé approximant from the same kind of coefficients follows `tan` across its poles, which it places.",
+    "%taylor jnp.tan --at 0 --order 9 --range -4 4 --pade 10/10",
+    "md:## Where Taylor stops: Laurent series at a pole\n\n$1/\\sin x$ has no Taylor series at 0. `%taylor` gives its Laurent series $\\frac{1}{x} + \\frac{x}{6} + \\frac{7x^3}{360} + \\dots$ instead, and draws its partial sums against $f$.",
+    "%taylor 1/sin(x) --at 0 --order 1,3,5 --range -3 3",
+    "md:## Puiseux series at a branch point, one side at a time\n\n$\\sqrt{x}\\,e^x = x^{1/2} + x^{3/2} + \\tfrac12 x^{5/2} + \\dots$ for $x > 0$; on the left it is not real, and that is said.",
+    "%taylor sqrt(x)*exp(x) --at 0 --order 1,3 --range -0.5 2",
+    "md:What has neither series is refused with the reason: $x^x = e^{x \\log x}$ has a $\\log x$ term at 0.",
+    "try:\n    jc.laurent_series(lambda x: x**x, 0.0, 3, side='right')\nexcept jc.JaxCalcError as why:\n    print(why)",
+]
+
+
 if __name__ == "__main__":
     notebook("taylor.ipynb", TAYLOR)
     notebook("graphs.ipynb", GRAPHS)
     notebook("operators.ipynb", OPERATORS)
     notebook("ecosystem.ipynb", ECOSYSTEM)
+    notebook("beyond_taylor.ipynb", BEYOND)

@@ -116,14 +116,16 @@ def _draw_line(study, title, band: bool = False, radius=None):
 
 def _draw_certified(top, bottom, x, band, limits, error_limits, color: str, first: bool) -> None:
     """A certified remainder: the band f must lie in (shaded, in T_n's colour) where it was
-    proved, and its guaranteed bound on |f - T_n| (dotted) under the error curve."""
+    proved, and its guaranteed bound on |f - T_n| as a wide light line under the error curve
+    (they coincide where the bound is tight)."""
     lower, upper = band.band(x)
     inside = np.isfinite(lower) & np.isfinite(upper)
     top.fill_between(x, clipped(lower, limits), clipped(upper, limits), where=inside, color=color, alpha=0.22,
                      lw=0, label="proved bands" if first else None)
     bound = np.maximum(np.abs(lower - band_polynomial(band, x)), np.abs(upper - band_polynomial(band, x)))
     bottom.semilogy(x, clipped(np.where(inside, np.maximum(bound, SMALLEST_LOG), np.nan), error_limits, log=True),
-                    color=color, lw=1.2, ls=":", label="proved bounds" if first else None)
+                    color=color, lw=7, alpha=0.25, solid_capstyle="butt", zorder=1,
+                    label="proved bounds (wide, light)" if first else None)
 
 
 def band_polynomial(band, x):

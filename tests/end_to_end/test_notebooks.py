@@ -184,3 +184,28 @@ def test_ecosystem_notebook_runs_models_from_every_library():
     import numpy as np
     np.testing.assert_allclose([float(v) for v in ast.literal_eval("[" + ours)],
                                [float(v) for v in ast.literal_eval("[" + closed)], atol=1e-9)
+
+
+def test_beyond_taylor_notebook_proves_locates_and_expands_past_taylor():
+    import math
+
+    nb = execute_notebook(EXAMPLES / "beyond_taylor.ipynb")
+    band = outputs(find_cell(nb, "--certify"))
+    assert "image/png" in band[0].data and "guaranteed" in band[1].data["text/plain"]
+    stops = "".join(o.get("text", "") for o in find_cell(nb, "jc.certified_remainder").outputs)
+    assert "asked [-1, 1.8]" in stops and "division by a value that may be 0" in stops
+    located = "".join(o.get("text", "") for o in find_cell(nb, "jc.singularities(f, x0)").outputs)
+    for line, exact in [("tan ", math.pi / 2), ("tanh", math.pi / 2), ("atan", math.sqrt(1.25)), ("log ", 1.0)]:
+        found = next(l for l in located.splitlines() if l.startswith(line))
+        radius = float(found.split("R = ")[1].split()[0])
+        assert abs(radius - exact) < 1e-3 * exact, (found, exact)
+    assert "exp   at 0.0: no singularity within r =" in located
+    pade = outputs(find_cell(nb, "--pade 10/10"))[1].data["text/plain"]
+    assert "poles at 1.5708, -1.5708" in pade
+    laurent = outputs(find_cell(nb, "1/sin(x) --at 0"))
+    assert "\\frac{1}{x} + 0.166667 x + 0.0194444 x^{3}" in laurent[1].data["text/latex"]
+    puiseux = outputs(find_cell(nb, "sqrt(x)*exp(x)"))[1].data["text/plain"]
+    assert "x^(1/2) + x^(3/2) + 0.5 x^(5/2)" in puiseux and "not real" in puiseux
+    refused = "".join(o.get("text", "") for o in find_cell(nb, "x**x").outputs)
+    assert "log(x - x0) term" in refused
+    assert_lean_and_clean(nb)

@@ -224,17 +224,17 @@ def mul(a: Ball, b: Ball) -> Ball:
     return bilinear(a, b, np.multiply, 1)
 
 
-def _value_divide(am, ar, bm, br, what: str = "a division"):
+def _value_divide(am, ar, bm, br, what: str = "a quotient"):
     """Balls a / b for values (b must not contain 0)."""
     margin = np.abs(bm) - br
     if np.any(lower(margin) <= 0):
-        raise NotEnclosed(f"{what} by a value that may be 0")
+        raise NotEnclosed(f"{what}: a division by a value that may be 0 (a pole there)")
     mid = am / bm
     rad = grow((ar + np.abs(mid) * br) / lower(lower(margin)) + U * np.abs(mid), 4)
     return mid, rad
 
 
-def divide(a: Ball, b: Ball, what: str = "a division") -> Ball:
+def divide(a: Ball, b: Ball, what: str = "a quotient") -> Ball:
     """The series of a / b: ``y_k = (a_k - sum_{j=1..k} b_j y_{k-j}) / b_0``."""
     if b.is_constant:
         mid, rad = _value_divide(a.mid, a.rad, b.mid[0], b.rad[0], what)
@@ -456,7 +456,7 @@ def tanh(u: Ball) -> Ball:                       # y' = u' (1 - y^2)
 
 def tan(u: Ball) -> Ball:                        # y' = u' (1 + y^2)
     s, c = sin_cos(u[0:1])
-    t = divide(s, c, "tan: a division by cos, which")
+    t = divide(s, c, "tan (sin / cos)")
     y0 = (t.mid[0], t.rad[0])
     if u.is_constant:
         return _value_only(u, y0)
