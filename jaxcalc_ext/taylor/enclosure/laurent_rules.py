@@ -152,7 +152,7 @@ def laurent_rule(*names: str):
 
 @laurent_rule("mul")
 def _mul(params, a, b):
-    from .rules import _aligned as same_rank
+    from .rules import same_rank
     rows = MODE.get().rows
     a, b = lift(a, rows), lift(b, rows)
     x, y = same_rank(a.ball, b.ball)
@@ -168,7 +168,7 @@ def _dot(params, a, b):
 
 @laurent_rule("div")
 def _div(params, a, b):
-    from .rules import _aligned as same_rank
+    from .rules import same_rank
     rows = MODE.get().rows
     a, b = lift(a, rows), normalized(lift(b, rows), divisor=True)
     x, y = same_rank(a.ball, b.ball)
@@ -275,7 +275,7 @@ def _abs(params, x):
 
 
 def _difference_sign(a, b, what: str) -> np.ndarray:
-    from .rules import _aligned as same_rank
+    from .rules import same_rank
     rows = MODE.get().rows
     a, b = lift(a, rows), lift(b, rows)
     power, (x, y), known = _aligned([a, b])
@@ -284,7 +284,7 @@ def _difference_sign(a, b, what: str) -> np.ndarray:
 
 
 def _pick(first: np.ndarray, a, b) -> Leading:
-    from .rules import _aligned as same_rank
+    from .rules import same_rank
     rows = MODE.get().rows
     power, (x, y), known = _aligned([lift(a, rows), lift(b, rows)])
     x, y = same_rank(x, y)

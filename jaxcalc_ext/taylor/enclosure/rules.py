@@ -237,7 +237,7 @@ def _index_map_by_jax(params, *inputs, prim=None):
 def _select_n(params, which, *cases):
     if not isinstance(which, (Decided, np.ndarray)) and not np.isscalar(which):
         raise NotEnclosed("a selection on a value that is not decided")
-    cases = _aligned(*cases)
+    cases = same_rank(*cases)
     rows, batch = _lead(cases)
     cases = [_broadcast(c, rows, batch) for c in cases]
     pick = _plain_against(which, 0).astype(np.int64)
@@ -275,12 +275,12 @@ def _cumsum(params, x):
 
 @enclosure_rule("add", "add_any")
 def _add(params, a, b):
-    return B.add(*_aligned(a, b))
+    return B.add(*same_rank(a, b))
 
 
 @enclosure_rule("sub")
 def _sub(params, a, b):
-    return B.sub(*_aligned(a, b))
+    return B.sub(*same_rank(a, b))
 
 
 @enclosure_rule("neg")
@@ -307,7 +307,7 @@ def as_ball(x) -> Ball:
     return B.exact(np.asarray(x, dtype=np.float64))
 
 
-def _aligned(*xs) -> list[Ball]:
+def same_rank(*xs) -> list[Ball]:
     """Operands of an elementwise primitive as balls of one rank: a jaxpr may mix a rank-0
     operand with arrays (``mul(a:f64[3], b:f64[])``), which lines up after the rows and batch."""
     balls = [as_ball(x) for x in xs]
@@ -324,7 +324,7 @@ def _aligned(*xs) -> list[Ball]:
 # ---------------------------------------------------------------- products
 @enclosure_rule("mul")
 def _mul(params, a, b):
-    return B.mul(*_aligned(a, b))
+    return B.mul(*same_rank(a, b))
 
 
 @enclosure_rule("square")
@@ -356,7 +356,7 @@ def _dot_general(params, a, b):
 
 @enclosure_rule("div")
 def _div(params, a, b):
-    return B.divide(*_aligned(a, b))
+    return B.divide(*same_rank(a, b))
 
 
 @enclosure_rule("reduce_prod")
@@ -382,7 +382,7 @@ def _integer_pow(params, x):
 
 @enclosure_rule("pow")
 def _pow(params, x, y):
-    x, y = _aligned(x, y)
+    x, y = same_rank(x, y)
     if y.is_constant and not np.any(y.rad) and np.unique(y.mid).size == 1:
         return B.power(x, float(y.mid.reshape(-1)[0]))
     return B.exp(B.mul(y, B.log(x)))
@@ -409,7 +409,7 @@ for _names, _fn in [
 
 @enclosure_rule("atan2")
 def _atan2(params, y, x):
-    return B.atan2(*_aligned(y, x))
+    return B.atan2(*same_rank(y, x))
 
 
 # ---------------------------------------------------------------- kinks, jumps and decisions
@@ -421,7 +421,7 @@ def _abs(params, x):
 
 def _sign_of_difference(a, b, what: str) -> np.ndarray:
     """+1/-1 per (batch, entry): the sign of a - b on the whole ball (or the forced branch)."""
-    a, b = _aligned(a, b)
+    a, b = same_rank(a, b)
     d = B.sub(a[0:1], b[0:1])
     lo, hi = B.bounds(d)
     branch = np.where(lo[0] > 0, 0, 1)
@@ -430,7 +430,7 @@ def _sign_of_difference(a, b, what: str) -> np.ndarray:
 
 
 def _pick(first_if: np.ndarray, a, b) -> Ball:
-    a, b = _aligned(a, b)
+    a, b = same_rank(a, b)
     rows, batch = _lead([a, b])
     a, b = _broadcast(a, rows, batch), _broadcast(b, rows, batch)
     keep = first_if[None]
@@ -462,7 +462,7 @@ def _comparison(name: str) -> EnclosureRule:
     def rule(params, a, b):
         if a is b:                            # x != x (a NaN test), x <= x: the same number
             return Decided(np.full((1,) + np.shape(as_ball(a).mid)[2:], name in ("eq", "ge", "le", "le_to")))
-        a, b = _aligned(a, b)
+        a, b = same_rank(a, b)
         if a.is_constant and b.is_constant and not np.any(a.rad) and not np.any(b.rad):
             return Decided(decide(np.sign(a.mid[0] - b.mid[0])))   # exact constants: compared as they are
         return Decided(decide(_sign_of_difference(a, b, name)))     # never equal on the ball
@@ -502,7 +502,7 @@ def _step(params, x, prim=None):
 
 @enclosure_rule("rem")
 def _rem(params, x, y):                          # rem(x, y) = x - trunc(x / y) y, trunc decided
-    x, y = _aligned(x, y)
+    x, y = same_rank(x, y)
     q = _decide_step(np.trunc, B.divide(x[0:1], y[0:1]), "rem's quotient")
     return B.sub(x, B.mul(Ball(q[None], np.zeros((1,) + q.shape)), y))
 
