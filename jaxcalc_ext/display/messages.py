@@ -64,6 +64,10 @@ def frame_request(content: dict, dimensions: int, max_order: int) -> dict:
             if max(abs(lo), abs(hi)) > LARGEST_RANGE or not math.isfinite(hi - lo):
                 raise BadMessage(f"the range [{lo:g}, {hi:g}] is too wide to sample: give one within +-{LARGEST_RANGE:g}")
         out["span"] = pairs
+    if content.get("pade") is not None:
+        if not isinstance(content["pade"], bool):
+            raise BadMessage("pade must be true or false")
+        out["pade"] = content["pade"]
     return out
 
 

@@ -42,10 +42,13 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
     span = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
     variables = traitlets.List(traitlets.Unicode()).tag(sync=True)
     label = traitlets.Unicode("").tag(sync=True)
+    pade = traitlets.Bool(False).tag(sync=True)        # draw the Padé approximant of the same order
+    certify = traitlets.Bool(False).tag(sync=True)     # prove a band once the controls rest
 
     def __init__(self, live: LiveTaylor, label: str, static_png: bytes | None = None, x64: bool = True) -> None:
         super().__init__(center=list(live.center), order=live.order, max_order=live.max_order,
-                         span=[list(s) for s in live.span], variables=list(live.variables), label=label)
+                         span=[list(s) for s in live.span], variables=list(live.variables), label=label,
+                         certify=live.band_is_cheap())
         self.live, self.x64 = live, x64
         self.kernel_ms: list[float] = []
         self._static_png = static_png
@@ -58,14 +61,15 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
         changes nothing; a bad frame request is still answered, with the reason, so the view
         never waits for a reply that will not come."""
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "frame":
+        if kind in ("frame", "band"):
             try:
                 request = frame_request(content, len(self.live.center), self.live.max_order)
             except BadMessage as err:
                 ignored("frame", err)
                 self._reply_with_reason(content, str(err))
                 return
-            self._answer({**request, "seq": content.get("seq") if isinstance(content.get("seq"), int) else None})
+            request = {**request, "seq": content.get("seq") if isinstance(content.get("seq"), int) else None}
+            self._answer(request) if kind == "frame" else self._answer_band(request)
         elif kind == "snapshot":
             try:
                 png, ratio = snapshot_png(content)
@@ -86,7 +90,7 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
         try:
             with config_restored(), float64_scope(self.x64), np.errstate(all="ignore"):
                 frame = self.live.frame(center=request.get("center"), order=request.get("order"),
-                                        span=request.get("span"))
+                                        span=request.get("span"), pade=request.get("pade", False))
         except Exception as err:  # always answer: an unanswered request would freeze the view
             if isinstance(err, JaxCalcError):
                 text = str(err)
@@ -98,6 +102,29 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
         reply["seq"] = request.get("seq")
         reply["kernel_ms"] = (time.perf_counter() - start) * 1e3
         self.kernel_ms.append(reply["kernel_ms"])
+        self.send(reply, buffers)
+
+    def _answer_band(self, request: dict) -> None:
+        """A proved band for the state the view rests at (asked once the controls stop, so a
+        drag is never slowed by it): its lower and upper curves on the grid, and its claim."""
+        from ..core.precision import config_restored
+        from ..core.user_errors import describe_user_error
+
+        start = time.perf_counter()
+        try:
+            with config_restored(), np.errstate(all="ignore"):
+                band = self.live.band(center=request.get("center"), order=request.get("order"),
+                                      span=request.get("span"))
+                grid = self.live.frame().grid[0]
+                lower, upper = band.band(grid)
+            reply = {"type": "band", "seq": request.get("seq"), "text": str(band),
+                     "kernel_ms": (time.perf_counter() - start) * 1e3}
+            buffers = [np.ascontiguousarray(lower, np.float64).tobytes(), np.ascontiguousarray(upper, np.float64).tobytes()]
+        except Exception as err:  # a band is an extra: its refusal is said, the view is untouched
+            text = str(err) if isinstance(err, JaxCalcError) else (describe_user_error(err) or f"{type(err).__name__}: {err}")
+            reply = {"type": "band", "seq": request.get("seq"), "text": f"no proved band: {text.splitlines()[0][:240]}",
+                     "kernel_ms": (time.perf_counter() - start) * 1e3}
+            buffers = []
         self.send(reply, buffers)
 
     def _reply_with_reason(self, request: dict, text: str) -> None:
@@ -143,6 +170,11 @@ def frame_message(frame) -> tuple[dict, list[bytes]]:
         "entire": bool(radius.entire) if radius is not None else False,
         "radius_text": radius.describe() if radius is not None else "",
         "formula": (f"T_{frame.order} = " + frame.polynomial.to_text(max_terms=12)) if has_polynomial else "",
+        "singularity": _singularity(radius),
+        "pade_text": "" if frame.pade is None else f"Padé [{frame.pade.numerator_degree}/{frame.pade.denominator_degree}]",
+        "pade_poles": [] if frame.pade is None else [float(p.real) for p in frame.pade.poles
+                                                     if abs(p.imag) < 1e-9 * max(1.0, abs(p))],
+        "pade_buffer": None,
     }
     as_bytes = lambda a: np.ascontiguousarray(a, dtype=np.float64).tobytes()
     buffers = [as_bytes(frame.grid[0]), as_bytes(frame.values)]
@@ -151,4 +183,17 @@ def frame_message(frame) -> tuple[dict, list[bytes]]:
         if len(frame.center) == 2:
             with np.errstate(divide="ignore"):
                 buffers.append(as_bytes(np.log10(np.maximum(frame.error, 1e-17))))
+    if frame.pade_values is not None:
+        message["pade_buffer"] = len(buffers)
+        buffers.append(as_bytes(frame.pade_values))
     return message, buffers
+
+
+def _singularity(radius) -> dict | None:
+    """The located nearest singularity, for the view to mark: on the axis when real, in a small
+    complex plane when not."""
+    s = getattr(radius, "singularity", None)
+    if s is None or s.kind in ("none", "unknown") or not np.isfinite(s.distance):
+        return None
+    return {"re": float(s.position.real), "im": float(s.position.imag), "kind": s.kind,
+            "pair": bool(s.pair), "distance": float(s.distance)}

@@ -8,8 +8,10 @@ no polynomial exists (a jump, a pole) carries the one-line reason instead of a c
 >>> import jax.numpy as jnp
 >>> live = LiveTaylor(jnp.tan, 0.0, order=5, max_order=20, span=[(-1.0, 1.0)], points=50)
 >>> frame = live.frame(center=0.3, order=3)
->>> frame.order, round(float(frame.polynomial.coefficients[1]), 4), frame.radius.describe()
-(3, 1.0957, 'R ≈ 1.26')
+>>> frame.order, round(float(frame.polynomial.coefficients[1]), 4), round(frame.radius.radius, 4)
+(3, 1.0957, 1.2708)
+>>> frame.radius.describe()
+'pole of order 1 at 1.5707963... (R = 1.2708 ± ...)'
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ class LiveFrame:
     radius: RadiusEstimate | None
     message: str = ""
     compute_ms: float = 0.0
+    pade: Any = None                      # the robust Padé approximant of the same order, when asked
+    pade_values: np.ndarray | None = None
 
     @property
     def error(self) -> np.ndarray | None:
@@ -107,8 +111,9 @@ class LiveTaylor:
             self._samples[span] = sample_function(self.f, point, span, self.points, self.dtype)
         return self._samples[span]
 
-    def frame(self, center=None, order: int | None = None, span=None) -> LiveFrame:
-        """The view at ``center`` (default: the current one) for ``order`` over ``span``."""
+    def frame(self, center=None, order: int | None = None, span=None, pade: bool = False) -> LiveFrame:
+        """The view at ``center`` (default: the current one) for ``order`` over ``span``; with
+        ``pade``, also the robust Padé approximant from the same coefficients (one variable)."""
         start = time.perf_counter()
         center = self.center if center is None else self._checked_center(center)
         order = self.order if order is None else int(np.clip(int(order), 0, self.max_order))
@@ -126,6 +131,44 @@ class LiveTaylor:
         polynomial = self._top.truncate(order)
         approximation = sample_polynomials(self._top, grid, [order])[order]
         radius = radius_estimate(self._top.monomial_coefficients, float(self._top.center)) if self.dimensions == 1 else None
+        approximant = self._pade(polynomial) if pade and self.dimensions == 1 and order >= 2 else None
         return LiveFrame(center, order, grid, values, approximation, polynomial, radius, "",
-                         (time.perf_counter() - start) * 1e3)
+                         (time.perf_counter() - start) * 1e3, approximant,
+                         approximant(grid[0]) if approximant is not None else None)
+
+    @staticmethod
+    def _pade(polynomial: TaylorPolynomial):
+        """The robust [L/M] Padé approximant with L + M = the order, M = order // 2."""
+        from .pade import pade_from_coefficients
+
+        c = np.where(polynomial.below_rounding, 0.0, np.asarray(polynomial.monomial_coefficients, dtype=float))
+        order = len(c) - 1
+        return pade_from_coefficients(c, order - order // 2, order // 2, center=float(polynomial.center))
+
+    def band(self, center=None, order: int | None = None, span=None):
+        """A certified remainder of the current T_n on the range (holding x0), for the coefficients
+        drawn (:func:`.enclosure.remainder.certified_remainder`)."""
+        from .enclosure.remainder import certified_remainder
+
+        frame = self.frame(center, order, span)
+        if frame.polynomial is None:
+            raise JaxCalcError(frame.message)
+        x0, (lo, hi) = frame.center[0], self.span[0]
+        return certified_remainder(self.f, x0, frame.order, (min(lo, x0), max(hi, x0)),
+                                   polynomial=np.asarray(frame.polynomial.monomial_coefficients, dtype=float))
+
+    def band_is_cheap(self, seconds: float = 1.0) -> bool:
+        """Whether a certified band is estimated to take less than ``seconds`` at the top order."""
+        from ..core.precision import float64_scope
+        from ..core.tracing import trace_function
+        from .enclosure.remainder import band_cost
+
+        if self.dimensions != 1:
+            return False
+        try:
+            with float64_scope():
+                traced = trace_function(self.f, np.float64(self.center[0]))
+        except JaxCalcError:
+            return False
+        return band_cost(traced.jaxpr, self.max_order).seconds < seconds
 

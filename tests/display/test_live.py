@@ -109,6 +109,48 @@ def test_the_live_magic_answers_frames_and_keeps_a_picture(shell):
     assert png_bytes(data)[:4] == b"\x89PNG"
 
 
+def test_the_live_view_draws_pade_and_a_proved_band_on_request(shell):
+    """Issue 27 in the live view: a frame asked with ``pade`` carries the Padé approximant of the
+    same order (checked against scipy's from mpmath's coefficients) and tan's pole, and a band
+    request, sent once the controls rest, is answered with bounds that hold f (checked against
+    numpy's tan) and a one-line claim; a band over the pole is refused with the reason."""
+    from scipy.interpolate import pade as scipy_pade
+
+    widget = run_cell_ok(shell, "w = %taylor tan(x) --at 0 --order 6 --live --range -1 1\nw")
+    assert widget.certify is True                         # cheap for tan: the band is on by default
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers))
+    widget._on_message(widget, {"type": "frame", "seq": 1, "center": [0.2], "order": 6,
+                                "span": [[-1.0, 1.0]], "pade": True}, [])
+    reply, buffers = sent[-1]
+    assert reply["pade_text"] == "Padé [3/3]" and reply["pade_buffer"] == 3
+    x, pade_values = (np.frombuffer(buffers[i], dtype=np.float64) for i in (0, 3))
+    p, q = scipy_pade(mp_coefficients(mpmath.tan, 0.2, 6), 3, 3)
+    np.testing.assert_allclose(pade_values, p(x - 0.2) / q(x - 0.2), rtol=1e-8, atol=1e-10)
+    assert reply["singularity"]["kind"] == "pole"
+    assert abs(reply["singularity"]["re"] - math.pi / 2) < 1e-6 and reply["singularity"]["im"] == 0
+    assert any(abs(pole - math.pi / 2) < 1e-2 for pole in reply["pade_poles"])   # [3/3] puts it at 1.575
+
+    widget._on_message(widget, {"type": "band", "seq": 2, "center": [0.2], "order": 6,
+                                "span": [[-1.0, 1.0]]}, [])
+    reply, buffers = sent[-1]
+    assert reply["type"] == "band" and reply["seq"] == 2 and reply["text"].endswith("guaranteed")
+    lower, upper = (np.frombuffer(b, dtype=np.float64) for b in buffers)
+    truth = np.array([float(mpmath.tan(v)) for v in x])
+    assert np.all(lower <= truth) and np.all(truth <= upper)
+    assert np.max(upper - lower) < 0.05                    # and the band is a band, not the plane
+
+    widget._on_message(widget, {"type": "band", "seq": 3, "center": [0.2], "order": 6,
+                                "span": [[-1.0, 2.0]]}, [])
+    reply, buffers = sent[-1]
+    assert reply["seq"] == 3 and "guaranteed" in reply["text"] and "a pole there" in reply["text"]
+    lower, upper = (np.frombuffer(b, dtype=np.float64) for b in buffers)
+    grid = widget.live.frame().grid[0]
+    assert np.all(np.isnan(lower[grid > math.pi / 2])) and np.all(np.isfinite(lower[grid < 1.5]))
+    truth = np.tan(grid[grid < 1.5])
+    assert np.all(lower[grid < 1.5] <= truth) and np.all(truth <= upper[grid < 1.5])
+
+
 def test_live_refuses_what_it_cannot_draw(shell):
     assert "--surface" in usage_error(shell, "%taylor sin(x)*cos(y) --at 0,0 --live --surface")
     assert "--laplacian" in usage_error(shell, "%taylor sin(x) --at 0 --live --laplacian")

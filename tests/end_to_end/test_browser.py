@@ -157,7 +157,17 @@ def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
     typed.press("Enter")
     page.wait_for_function("() => JSON.parse(document.querySelector('.jaxcalc-live').dataset.center)[0] === 0.3125",
                            timeout=10_000)
+    # once the controls rest, the proved band for the state shown arrives (tan on [-1.5, 1.5]
+    # at 0.3125: cheap, so on by default), and the Padé box overlays the approximant
+    page.wait_for_function("() => (document.querySelector('.jaxcalc-live').dataset.band || '').includes('guaranteed')",
+                           timeout=60_000)
+    assert "guaranteed" in page.query_selector(".jaxcalc-live-status").text_content()
+    canvas_banded = page.evaluate("() => document.querySelector('.jaxcalc-live-canvas').toDataURL()")
+    page.click(".jaxcalc-live-pade input")
+    page.wait_for_function(f"() => document.querySelector('.jaxcalc-live-canvas').toDataURL() !== {json.dumps(canvas_banded)}",
+                           timeout=30_000)
     page.screenshot(path=str(SHOTS / "live_in_browser.png"), full_page=True)
+    view.screenshot(path=str(SHOTS / "live_band_and_pade.png"))
     assert not _errors_that_matter(page), page.errors
     page.close()
 

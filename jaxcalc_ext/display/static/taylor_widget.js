@@ -2,7 +2,9 @@
 // The kernel answers each request with f and T_n sampled on the grid; at most one request is
 // in flight and only the latest pending one is kept, so a fast drag never builds a queue.
 
-const COLORS = { f: "#111", t: "#1f77b4", band: "rgba(214, 39, 40, 0.16)", radius: "rgba(44, 160, 44, 0.20)" };
+// Okabe-Ito hues for the extras, told apart by a colour-blind reader and by dash as well
+const COLORS = { f: "#111", t: "#1f77b4", band: "rgba(214, 39, 40, 0.16)", radius: "rgba(44, 160, 44, 0.20)",
+                 proved: "rgba(117, 112, 179, 0.28)", provedEdge: "#5e57a8", pade: "#d55e00", singular: "#cc2200" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
 const MAGMA = ["#000004", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d", "#fd9668", "#feca8d", "#fcfdbf"];
 
@@ -66,6 +68,19 @@ function render({ model, el }) {
   const hi = element("input", { type: "number", class: "jaxcalc-live-hi", step: "any" }, rangeBox);
   lo.style.width = hi.style.width = "6em";
   element("span", {}, controls);
+  element("label", { text: "show" }, controls);
+  const extras = element("span", {}, controls);
+  const toggle = (cls, text, on) => {
+    const label = element("label", { class: cls }, extras);
+    const box = element("input", { type: "checkbox" }, label);
+    box.checked = on;
+    element("span", { text: ` ${text}   ` }, label);
+    return box;
+  };
+  const padeBox = toggle("jaxcalc-live-pade", "Padé approximant", !!model.get("pade"));
+  const bandBox = toggle("jaxcalc-live-certify", "proved band (once the controls rest)", !!model.get("certify"));
+  if (dims !== 1) extras.style.display = "none";
+  element("span", {}, controls);
   const status = element("div", { class: "jaxcalc-live-status" }, root);
   status.style.cssText = "margin-top:4px; white-space:pre-wrap; max-width:680px";
   const formula = element("div", { class: "jaxcalc-live-formula" }, root);
@@ -74,6 +89,8 @@ function render({ model, el }) {
   let span = model.get("span").map((p) => p.slice());
   let center = model.get("center").slice(), order = model.get("order");
   let frame = null, seq = 0, inFlight = null, pending = null, snapshotTimer = null;
+  let band = null, bandSeq = 0, bandKey = null, bandTimer = null, bandText = "";
+  const stateKey = () => JSON.stringify([center, order, span]);
   const latencies = [], kernelTimes = [], trips = [];
 
   function syncControls() {
@@ -88,13 +105,32 @@ function render({ model, el }) {
 
   function request(inputTime) {
     const message = { type: "frame", seq: ++seq, center: center.slice(), order, span: span.map((p) => p.slice()), input_time: inputTime };
+    if (dims === 1) message.pade = padeBox.checked;
     if (inFlight) { pending = message; return; }  // the latest wins: an older pending request is dropped
     inFlight = message;
     message.sent_at = performance.now();
     model.send(message);
   }
 
+  // A proved band costs more than a frame: it is asked for once the controls have rested, and a
+  // band for an older state is never drawn (its key is the state it was proved for).
+  function scheduleBand() {
+    clearTimeout(bandTimer);
+    if (dims !== 1 || !bandBox.checked || !frame || !frame.has_polynomial) return;
+    bandTimer = setTimeout(() => {
+      bandKey = stateKey();
+      if (band && band.key === bandKey) return;
+      bandText = "proving a band…";
+      draw();
+      model.send({ type: "band", seq: ++bandSeq, center: center.slice(), order, span: span.map((p) => p.slice()) });
+    }, 300);
+  }
+
   function onInput(inputTime) {
+    clearTimeout(bandTimer);
+    if (!band || band.key !== stateKey()) {   // a band in flight or drawn for another state is dropped
+      bandSeq++; band = null; bandText = ""; delete root.dataset.band;
+    }
     syncControls();
     request(inputTime);
     clearTimeout(snapshotTimer);
@@ -109,6 +145,15 @@ function render({ model, el }) {
   }
 
   model.on("msg:custom", (msg, buffers) => {
+    if (msg.type === "band") {
+      if (msg.seq !== bandSeq || bandKey !== stateKey()) return;   // an answer for a state already left
+      const v = (i) => new Float64Array(buffers[i].buffer.slice(buffers[i].byteOffset, buffers[i].byteOffset + buffers[i].byteLength));
+      band = buffers.length === 2 ? { key: bandKey, lower: v(0), upper: v(1) } : null;
+      bandText = msg.text;
+      root.dataset.band = msg.text;
+      if (frame) draw();
+      return;
+    }
     if (msg.type !== "frame") return;
     const sent = inFlight;
     inFlight = null;
@@ -116,7 +161,9 @@ function render({ model, el }) {
     kernelTimes.push(msg.kernel_ms);
     if (kernelTimes.length > 500) kernelTimes.shift();
     root.dataset.kernel = JSON.stringify(kernelTimes.map((v) => Math.round(v * 100) / 100));
-    frame = { ...msg, x: view(0), f: view(1), t: msg.has_polynomial ? view(2) : null, y: buffers.length > 3 ? view(3) : null };
+    frame = { ...msg, x: view(0), f: view(1), t: msg.has_polynomial ? view(2) : null,
+              y: dims === 2 && buffers.length > 3 ? view(3) : null,
+              pade: msg.pade_buffer !== null && msg.pade_buffer !== undefined ? view(msg.pade_buffer) : null };
     model.__jaxcalcLastFrame = frame;   // a view drawn again (the saved picture refreshed) starts from it
     const received = performance.now();
     draw();
@@ -134,6 +181,12 @@ function render({ model, el }) {
       });
     }
     if (pending) { const next = pending; pending = null; inFlight = next; next.sent_at = performance.now(); model.send(next); }
+    else scheduleBand();
+  });
+  padeBox.addEventListener("change", (e) => { model.set("pade", padeBox.checked); model.save_changes(); onInput(e.timeStamp); });
+  bandBox.addEventListener("change", () => {
+    model.set("certify", bandBox.checked); model.save_changes();
+    if (!bandBox.checked) { band = null; bandText = ""; clearTimeout(bandTimer); if (frame) draw(); } else scheduleBand();
   });
 
   centerSliders.forEach(({ s, out }, i) => {
@@ -217,6 +270,24 @@ function render({ model, el }) {
         start = end;
       }
     }
+    const provedHere = band && band.key === stateKey() && band.lower.length === x.length;
+    if (provedHere) {  // f is proved to lie in this region: one polygon per run where the band holds
+      ctx.fillStyle = COLORS.proved; ctx.strokeStyle = COLORS.provedEdge; ctx.lineWidth = 1;
+      let start = 0;
+      const ok = (i) => isFinite(band.lower[i]) && isFinite(band.upper[i]);
+      while (start < x.length) {
+        while (start < x.length && !ok(start)) start++;
+        let end = start;
+        while (end < x.length && ok(end)) end++;
+        if (end - start > 1) {
+          ctx.beginPath();
+          for (let i = start; i < end; i++) ctx.lineTo(X(x[i]), clampY(band.upper[i]));
+          for (let i = end - 1; i >= start; i--) ctx.lineTo(X(x[i]), clampY(band.lower[i]));
+          ctx.closePath(); ctx.fill(); ctx.stroke();
+        }
+        start = end;
+      }
+    }
     const curve = (ys, color, width, dash) => {
       ctx.strokeStyle = color; ctx.lineWidth = width; ctx.setLineDash(dash); ctx.beginPath();
       let pen = false;
@@ -229,10 +300,23 @@ function render({ model, el }) {
     };
     curve(f, COLORS.f, 2.5, []);
     if (t) curve(t, COLORS.t, 2, [7, 4]);
+    if (frame.pade) {
+      curve(frame.pade, COLORS.pade, 2, [2, 3]);
+      ctx.strokeStyle = COLORS.pade; ctx.lineWidth = 1; ctx.setLineDash([1, 3]);
+      (frame.pade_poles || []).filter((q) => q > a && q < b).forEach((q) => {
+        ctx.beginPath(); ctx.moveTo(X(q), p.y); ctx.lineTo(X(q), p.y + p.h); ctx.stroke();
+      });
+      ctx.setLineDash([]);
+    }
+    const s = frame.singularity;
+    if (s && Math.abs(s.im) <= 1e-9 * Math.max(1, Math.abs(s.re)) && s.re > a && s.re < b) {
+      cross(X(s.re), p.y + p.h - 5, 6);   // a real singularity: marked where it is, on the axis
+    }
     if (frame.value !== null && isFinite(frame.value)) {
       ctx.fillStyle = "#111"; ctx.beginPath(); ctx.arc(X(frame.center[0]), Y(frame.value), 5, 0, 2 * Math.PI); ctx.fill();
     }
     ctx.restore();
+    if (s && Math.abs(s.im) > 1e-9 * Math.max(1, Math.abs(s.re))) complexInset(p, s);
     axes(p, [a, b], [ymin, ymax]);
     ctx.fillStyle = "#222"; ctx.font = "11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
     ctx.fillText(names[0], p.x + p.w / 2, cssHeight - 1);
@@ -243,7 +327,32 @@ function render({ model, el }) {
       ...(t ? [["line", COLORS.t, [7, 4], `T_${frame.order}`], ["box", COLORS.band, [], `|f - T_${frame.order}|`]] : []),
       ...(frame.radius !== null && frame.radius !== undefined && isFinite(frame.radius) && !frame.entire
         ? [["box", COLORS.radius, [], "radius of convergence"]] : []),
+      ...(provedHere ? [["box", COLORS.proved, [], "f proved inside"]] : []),
+      ...(frame.pade ? [["line", COLORS.pade, [2, 3], frame.pade_text || "Padé"]] : []),
     ]);
+  }
+
+  function cross(cx, cy, r) {
+    ctx.strokeStyle = COLORS.singular; ctx.lineWidth = 2.5;
+    ctx.beginPath(); ctx.moveTo(cx - r, cy - r); ctx.lineTo(cx + r, cy + r); ctx.moveTo(cx - r, cy + r); ctx.lineTo(cx + r, cy - r); ctx.stroke();
+  }
+
+  // A complex singularity is not on the real axis: a small plane shows where it is, the centre
+  // and the disc of convergence it bounds.
+  function complexInset(p, s) {
+    const size = 84, q = { x: p.x + 6, y: p.y + 6, w: size, h: size };
+    const c = frame.center[0], reach = 1.25 * Math.max(s.distance, 1e-12);
+    const U = (re) => q.x + q.w / 2 + ((re - c) / reach) * (q.w / 2), V = (im) => q.y + q.h / 2 - (im / reach) * (q.h / 2);
+    ctx.fillStyle = "rgba(255,255,255,0.9)"; ctx.fillRect(q.x, q.y, q.w, q.h);
+    ctx.strokeStyle = "#888"; ctx.lineWidth = 1; ctx.strokeRect(q.x, q.y, q.w, q.h);
+    ctx.beginPath(); ctx.moveTo(q.x, V(0)); ctx.lineTo(q.x + q.w, V(0)); ctx.stroke();
+    ctx.strokeStyle = "rgba(44,160,44,0.9)"; ctx.setLineDash([3, 3]);
+    ctx.beginPath(); ctx.arc(U(c), V(0), (s.distance / reach) * (q.w / 2), 0, 2 * Math.PI); ctx.stroke(); ctx.setLineDash([]);
+    ctx.fillStyle = "#111"; ctx.beginPath(); ctx.arc(U(c), V(0), 3, 0, 2 * Math.PI); ctx.fill();
+    cross(U(s.re), V(s.im), 4);
+    if (s.pair) cross(U(s.re), V(-s.im), 4);
+    ctx.fillStyle = "#222"; ctx.font = "10px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    ctx.fillText("complex plane", q.x + 3, q.y + q.h + 2);
   }
 
   function legend(p, items) {
@@ -318,6 +427,7 @@ function render({ model, el }) {
     if (frame.message) parts.push(`no polynomial here: ${frame.message}`);
     if (frame.max_error !== null) parts.push(`max |f - T_${frame.order}| = ${fmt(frame.max_error)}`);
     if (frame.radius_text) parts.push(`radius of convergence (from the coefficients): ${frame.radius_text}`);
+    if (bandText && dims === 1) parts.push(bandText);
     parts.push(`kernel ${fmt(frame.kernel_ms)} ms`);
     status.textContent = parts.join("   ·   ");
     formula.textContent = pretty(frame.formula || "");
@@ -335,7 +445,7 @@ function render({ model, el }) {
     status.textContent = "computing…";
   }
   request(null);
-  return () => { clearTimeout(snapshotTimer); };
+  return () => { clearTimeout(snapshotTimer); clearTimeout(bandTimer); };
 }
 
 export default { render };
