@@ -97,3 +97,38 @@ FUNCTIONS = {
                        lambda x: x ** 2 if x > 0 else mp.sin(x), 0.4, 1.0),
     "clip": (lambda x: jnp.clip(jnp.sin(x), -0.5, 0.5), lambda x: min(max(mp.sin(x), -_f(0.5)), _f(0.5)), 0.3, 1.0),
 }
+
+
+# ---------------------------------------------------------------- the oracle
+def exact_taylor(fm, x0: float, n: int) -> list:
+    with mp.workdps(200):
+        return [+c for c in mp.taylor(fm, mp.mpf(x0), n)]
+
+
+def true_ratios(fm, x0: float, n: int, xs) -> list[tuple[float, object, object]]:
+    """(x, r(x), f(x) - T_n(x)) for x != x0, each at a precision that resolves it."""
+    c = exact_taylor(fm, x0, n)
+    out = []
+    for x in xs:
+        x = float(x)
+        if x == x0:
+            continue
+        digits = -math.log10(abs(x - x0))
+        with mp.workdps(int(60 + (n + 1) * max(0.0, digits))):
+            t = mp.mpf(x) - mp.mpf(x0)
+            d = fm(mp.mpf(x)) - mp.fsum(ck * t ** k for k, ck in enumerate(c))
+            out.append((x, d / t ** (n + 1), d))
+    return out
+
+
+def true_range(fm, x0: float, n: int, interval: tuple[float, float], points: int = 2001) -> tuple[float, float]:
+    """The range of r = (f - T_n) / (x - x0)^(n+1) on a dense grid of the interval (an inner
+    estimate of the true range: every band must contain it)."""
+    rs = [float(r) for _, r, _ in true_ratios(fm, x0, n, np.linspace(*interval, points))]
+    return min(rs), max(rs)
+
+
+def tightness(band, fm, points: int = 2001) -> float:
+    """Width of the band's [lo, hi] over the true range of r on where it holds."""
+    lo, hi = true_range(fm, band.x0, band.degree, band.holds_on, points)
+    return (band.hi - band.lo) / (hi - lo) if hi > lo else math.inf

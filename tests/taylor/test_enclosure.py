@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from band_catalogue import FUNCTIONS
+from band_catalogue import FUNCTIONS, tightness, true_ratios
 from jaxcalc_ext import JaxCalcError
 from jaxcalc_ext.taylor.engine.rules import REGISTRY
 from jaxcalc_ext.taylor.enclosure import balls as B
@@ -26,27 +26,6 @@ from jaxcalc_ext.taylor.enclosure.remainder import certified_remainder
 from jaxcalc_ext.taylor.enclosure.rules import ENCLOSURES
 
 GRID = int(os.environ.get("BAND_GRID", 120))
-
-
-def exact_taylor(fm, x0: float, n: int) -> list:
-    with mp.workdps(200):
-        return [+c for c in mp.taylor(fm, mp.mpf(x0), n)]
-
-
-def true_ratios(fm, x0: float, n: int, xs) -> list[tuple[float, object, object]]:
-    """(x, r(x), f(x) - T_n(x)) for x != x0, each at a precision that resolves it."""
-    c = exact_taylor(fm, x0, n)
-    out = []
-    for x in xs:
-        x = float(x)
-        if x == x0:
-            continue
-        digits = -math.log10(abs(x - x0))
-        with mp.workdps(int(60 + (n + 1) * max(0.0, digits))):
-            t = mp.mpf(x) - mp.mpf(x0)
-            d = fm(mp.mpf(x)) - mp.fsum(ck * t ** k for k, ck in enumerate(c))
-            out.append((x, d / t ** (n + 1), d))
-    return out
 
 
 def grid(band) -> np.ndarray:
@@ -68,13 +47,6 @@ def check_sound(band, fm) -> None:
             t = mp.mpf(x) - mp.mpf(x0)
             drawn = abs(fm(mp.mpf(x)) - mp.fsum(c * t ** k for k, c in enumerate(poly)))
         assert drawn <= band.max_error, (x, float(drawn), band.max_error)
-
-
-def tightness(band, fm) -> float:
-    """Width of the band's [lo, hi] over the true range of r on where it holds."""
-    rs = [float(r) for _, r, _ in true_ratios(fm, band.x0, band.degree, np.linspace(*band.holds_on, 2001))]
-    true = max(rs) - min(rs)
-    return (band.hi - band.lo) / true if true > 0 else math.inf
 
 
 # ---------------------------------------------------------------- the table
