@@ -31,11 +31,14 @@ test: $(STAMP_TEST)
 	$(PY) -m pytest
 
 # The property-based tests with fresh random examples (make test draws the same ones every run),
-# and the fuzzer of user programs in a real kernel: FUZZ_PROGRAMS=5000 make fuzz runs that many.
+# the certified band's soundness campaign (BAND_EXAMPLES draws against mpmath), and the fuzzer
+# of user programs in a real kernel: FUZZ_PROGRAMS=5000 make fuzz runs that many.
 FUZZ_PROGRAMS ?= 2000
+BAND_EXAMPLES ?= 600
 fuzz: $(STAMP_TEST)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/taylor/test_campaign.py tests/magics/test_magic_errors.py \
 		tests/taylor/test_taylor_api.py tests/display/test_display.py tests/graph/test_adjoints_are_jax.py
+	HYPOTHESIS_PROFILE=fuzz BAND_EXAMPLES=$(BAND_EXAMPLES) $(PY) -m pytest tests/taylor/test_enclosure.py
 	HYPOTHESIS_PROFILE=fuzz FUZZ_PROGRAMS=$(FUZZ_PROGRAMS) $(PY) -m pytest -s tests/end_to_end/test_fuzz_user_programs.py
 
 demo: $(STAMP_DEMO)
@@ -52,6 +55,7 @@ bench: $(STAMP_TEST)
 	$(PY) benchmarks/multivariate.py
 	$(PY) benchmarks/graph_render.py
 	$(PY) benchmarks/graph_explorer_latency.py
+	$(PY) benchmarks/beyond_taylor.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
