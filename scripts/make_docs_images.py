@@ -16,6 +16,8 @@ def main():
     (DOCS / "taylor_mml_5_4.png").write_bytes(figure_bytes(r.figure, "png"))
     r = shell.run_line_magic("taylor", "x**2 + 2*x*y + y**3 --at 1,2 --order 2")
     (DOCS / "taylor_two_variables.png").write_bytes(figure_bytes(r.figure, "png"))
+    r = shell.run_line_magic("taylor", "tan(x) --at 0 --order 5,9 --range -1.4 1.4 --certify --pade 5/4")
+    (DOCS / "taylor_certified_pade.png").write_bytes(figure_bytes(r.figure, "png"))
     try:
         shell.run_cell("import jax.numpy as jnp\ndef g(w):\n    return jnp.tanh(w) * jnp.cos(w) + jnp.log(w)")
         graph = shell.run_line_magic("graddag", "g 1.5 --values --grads")

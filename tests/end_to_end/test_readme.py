@@ -56,3 +56,23 @@ def test_the_readme_comments_say_what_the_cells_print(readme_notebook):
         assert re.search(rf"{n}: {re.escape(e)}", printed), (n, printed)
     laplacian = next(c for c in readme_notebook.cells if "jc.laplacian(lambda x" in c.source)
     assert "-3.1081334" in "".join(o.text for o in laplacian.outputs if o.output_type == "stream")
+
+
+def test_the_beyond_taylor_block_prints_what_its_comments_say(readme_notebook):
+    """The proved band, tanh's poles at +-i pi/2, tan's Padé poles at +-pi/2 and 1/sin's Laurent
+    series: the numbers the README quotes, checked against closed forms here."""
+    import math
+
+    cell = next(c for c in readme_notebook.cells if "jc.certified_remainder(jnp.tan" in c.source)
+    lines = "".join(o.text for o in cell.outputs if o.output_type == "stream").splitlines()
+    assert lines[0] == "|f - T_5| <= 0.091 on [-1, 1], guaranteed"
+    assert 0.0907 < math.tan(1.0) - (1 + 1 / 3 + 2 / 15) < 0.091      # the bound is attained at x = 1
+    assert "1.5708i and its conjugate" in lines[1] and lines[1].startswith("pole of order 1 at ")
+    poles = [float(v) for v in lines[2].strip("[] ").split()]
+    assert [round(v, 8) for v in poles] == [round(math.pi / 2, 8), round(-math.pi / 2, 8)]
+    # 1/sin x = 1/x + x/6 + 7x^3/360 + 31x^5/15120 (sympy's series)
+    assert lines[3] == f"1/x + {1 / 6:.6g} x + {7 / 360:.6g} x^3 + {31 / 15120:.6g} x^5"
+    magic = next(c for c in readme_notebook.cells if "--certify --pade 5/4" in c.source)
+    latex = "".join(o.data.get("text/latex", "") + o.data.get("text/plain", "")
+                    for o in magic.outputs if o.output_type in ("display_data", "execute_result"))
+    assert "2.8" in latex and "guaranteed" in latex, latex[:800]
