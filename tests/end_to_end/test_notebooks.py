@@ -41,6 +41,11 @@ def assert_lean_and_clean(nb):
     import json
 
     for cell in nb.cells:
+        shown = outputs(cell) if cell.cell_type == "code" else []
+        for out, after in zip(shown, shown[1:] + [None]):
+            if "application/vnd.jupyter.widget-view+json" in out.data:   # a widget: its picture follows
+                assert "image/png" not in out.data and after is not None and "image/png" in after.data, \
+                    (cell.source, "a widget without the picture exports show")
         for out in getattr(cell, "outputs", []):
             text = json.dumps(out)
             assert "\\u001b" not in text, (cell.source, "an ANSI escape in an output")
@@ -49,7 +54,7 @@ def assert_lean_and_clean(nb):
             ended_progress_line = out.get("data", {}) == {"text/plain": ""}
             assert "IPython.core.display.HTML object" not in text, (cell.source, "an empty progress line")
             if "%graddag" in cell.source and out.output_type in ("execute_result", "display_data") \
-                    and not ended_progress_line:
+                    and not ended_progress_line and "application/vnd.jupyter.widget-view+json" not in out.data:
                 assert "image/png" in out.data, (cell.source, "a graph untrusted notebooks cannot show")
         if cell.cell_type == "code" and cell.source.startswith("%taylor") and "x, y" not in cell.source:
             size = len(json.dumps(cell.outputs))
@@ -134,8 +139,9 @@ def test_models_notebook_collapses_real_models_explores_and_finds_nans():
     transformer = [o for o in outputs(find_cell(nb, "jax.grad(transformer)")) if "image/png" in o.data][0]
     assert "block × 3" in transformer.data["text/plain"]
     assert transformer.metadata["image/png"]["width"] <= 1300
-    explorer = [o for o in outputs(find_cell(nb, "--explore")) if "application/vnd.jupyter.widget-view+json" in o.data]
-    assert len(explorer) == 1 and "image/png" in explorer[0].data    # a picture for untrusted readers
+    shown = outputs(find_cell(nb, "--explore"))
+    widget = [i for i, o in enumerate(shown) if "application/vnd.jupyter.widget-view+json" in o.data]
+    assert len(widget) == 1 and "image/png" in shown[widget[0] + 1].data   # a picture for untrusted readers
     graph_text = lambda needle: next(o.data["text/plain"] for o in outputs(find_cell(nb, needle))
                                      if "image/png" in o.data)   # (a progress line may come first)
     assert "first non-finite value: log" in graph_text("cross_entropy W")
@@ -209,3 +215,28 @@ def test_beyond_taylor_notebook_proves_locates_and_expands_past_taylor():
     refused = "".join(o.get("text", "") for o in find_cell(nb, "x**x").outputs)
     assert "log(x - x0) term" in refused
     assert_lean_and_clean(nb)
+
+
+def test_live_views_keep_their_picture_in_exports(tmp_path):
+    """Issue 28: each live view is two outputs, the widget's and its picture's (a PNG at its CSS
+    size), so nbconvert's HTML shows every view as a picture."""
+    import re
+    import subprocess
+    import sys
+
+    nb = execute_notebook(EXAMPLES / "live.ipynb")
+    cells = [c for c in nb.cells if c.cell_type == "code" and "--live" in c.source]
+    assert len(cells) == 4
+    for cell in cells:
+        shown = outputs(cell)
+        widget = next(i for i, o in enumerate(shown) if "application/vnd.jupyter.widget-view+json" in o.data)
+        picture = shown[widget + 1]
+        assert set(picture.data) == {"image/png", "text/plain"} and "live Taylor view" in picture.data["text/plain"]
+        assert picture.metadata["image/png"]["width"] <= 1300          # CSS pixels: a notebook's width
+    assert_lean_and_clean(nb)
+    path = tmp_path / "live.ipynb"
+    nbformat.write(nb, str(path))
+    subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", str(path)], check=True, capture_output=True)
+    html = (tmp_path / "live.html").read_text()
+    images = re.findall(r'<img[^>]*src="data:image/png;base64,[^"]+"[^>]*>', html)
+    assert len(images) >= 4, len(images)

@@ -326,7 +326,8 @@ function render({ model, el }) {
   model.on("change", draw);   // once per kernel answer (svg, cards and highlight change together)
   if (ui.table) table.style.display = "block";
   draw();
-  return () => { clearTimeout(settleTimer); model.off("change", draw); };
+  const unhide = hideStaticTwin(el);
+  return () => { clearTimeout(settleTimer); model.off("change", draw); unhide(); };
 }
 
 export default { render };

@@ -164,7 +164,6 @@ function render({ model, el }) {
     frame = { ...msg, x: view(0), f: view(1), t: msg.has_polynomial ? view(2) : null,
               y: dims === 2 && buffers.length > 3 ? view(3) : null,
               pade: msg.pade_buffer !== null && msg.pade_buffer !== undefined ? view(msg.pade_buffer) : null };
-    model.__jaxcalcLastFrame = frame;   // a view drawn again (the saved picture refreshed) starts from it
     const received = performance.now();
     draw();
     if (sent) {
@@ -436,16 +435,12 @@ function render({ model, el }) {
   }
 
   syncControls();
-  if (model.__jaxcalcLastFrame) {
-    frame = model.__jaxcalcLastFrame;   // no blank canvas while the first answer travels
-    draw();
-  } else {
-    ctx.fillStyle = "#555"; ctx.font = "13px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
-    ctx.fillText("computing the first polynomial (the first one compiles its program)…", pad.left, pad.top + 8);
-    status.textContent = "computing…";
-  }
+  ctx.fillStyle = "#555"; ctx.font = "13px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
+  ctx.fillText("computing the first polynomial (the first one compiles its program)…", pad.left, pad.top + 8);
+  status.textContent = "computing…";
   request(null);
-  return () => { clearTimeout(snapshotTimer); clearTimeout(bandTimer); };
+  const unhide = hideStaticTwin(el);
+  return () => { clearTimeout(snapshotTimer); clearTimeout(bandTimer); unhide(); };
 }
 
 export default { render };
