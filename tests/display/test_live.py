@@ -156,16 +156,19 @@ def test_live_refuses_what_it_cannot_draw(shell):
     assert "--laplacian" in usage_error(shell, "%taylor sin(x) --at 0 --live --laplacian")
 
 
-def test_the_saved_picture_follows_the_last_state(shell):
+def test_the_saved_picture_follows_the_last_state(shell, monkeypatch):
+    """In a kernel the view and its picture are two outputs; a snapshot replaces the picture's
+    output only, so the view is never rebuilt (issue 28); the browser test watches the view."""
     import base64
+    import io
 
     from IPython.display import display
     from IPython.utils.capture import capture_output
-
-    import io
-
     from PIL import Image
 
+    from jaxcalc_ext.display import static_fallback
+
+    monkeypatch.setattr(static_fallback, "_in_a_kernel", lambda: True)   # outputs as a kernel sends them
     widget = run_cell_ok(shell, "%taylor sin(x) --at 0 --order 3 --live")
     first = widget._static_png
     buffer = io.BytesIO()
@@ -175,17 +178,19 @@ def test_the_saved_picture_follows_the_last_state(shell):
         display(widget)
         widget._on_message(widget, {"type": "snapshot",
                                     "png": "data:image/png;base64," + base64.b64encode(new_png).decode()}, [])
-    shown, updated = captured.outputs
-    assert png_bytes(shown.data) == first
-    assert png_bytes(updated.data) == new_png                      # the same output, replaced
-    assert "application/vnd.jupyter.widget-view+json" in updated.data
+    view, picture, updated = captured.outputs
+    assert "application/vnd.jupyter.widget-view+json" in view.data and "image/png" not in view.data
+    assert png_bytes(picture.data) == first and not picture.update
+    assert png_bytes(updated.data) == new_png and updated.update   # the picture's output, replaced
+    assert updated.transient["display_id"] == picture.transient["display_id"]
+    assert "application/vnd.jupyter.widget-view+json" not in updated.data    # the view is left alone
     for bad in ("javascript:alert(1)", "data:image/png;base64,@@@not base64",
                 "data:image/png;base64," + base64.b64encode(new_png[:40]).decode()):   # a truncated PNG
         widget._on_message(widget, {"type": "snapshot", "png": bad}, [])
         assert widget._static_png == new_png                       # anything but a whole PNG is ignored
     with capture_output() as captured:
         display(widget)                                            # and the widget still shows itself
-    assert png_bytes(captured.outputs[0].data) == new_png
+    assert png_bytes(captured.outputs[1].data) == new_png
 
 
 def test_a_request_is_always_answered_even_when_f_fails(shell, monkeypatch):
