@@ -128,6 +128,7 @@ def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
     before = json.loads(view.get_attribute("data-center"))
     canvas_before = page.evaluate("() => document.querySelector('.jaxcalc-live-canvas').toDataURL()")
     slider = page.query_selector(".jaxcalc-live-center-0")
+    slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
@@ -135,7 +136,9 @@ def test_live_view_runs_in_the_browser_and_follows_the_slider(browser_lab):
         page.mouse.move(box["x"] + box["width"] / 2 + i * box["width"] / 40, box["y"] + box["height"] / 2)
         page.wait_for_timeout(40)
     page.mouse.up()
-    page.wait_for_timeout(800)
+    # the answer may wait behind a proved band the kernel is computing for the resting view
+    page.wait_for_function(f"() => JSON.parse(document.querySelector('.jaxcalc-live').dataset.center)[0] > {before[0] + 0.2}",
+                           timeout=30_000)
     after = json.loads(view.get_attribute("data-center"))
     assert after[0] > before[0] + 0.2, (before, after)
     canvas_after = page.evaluate("() => document.querySelector('.jaxcalc-live-canvas').toDataURL()")

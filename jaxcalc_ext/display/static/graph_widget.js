@@ -201,7 +201,8 @@ function render({ model, el }) {
   }
 
   // Stepping: values (lines "= ...") appear in forward order, then adjoints in the reverse sweep's.
-  function showStep() {
+  // After a kernel answer (a search, an opened group) its message stays beside the step's.
+  function showStep(withMessage = false) {
     const fwd = model.get("forward_order"), rev = model.get("reverse_order");
     const seenValue = new Set(fwd.slice(0, Math.min(ui.stepIndex + 1, fwd.length)));
     const seenAdjoint = new Set(rev.slice(0, Math.max(0, ui.stepIndex + 1 - fwd.length)));
@@ -219,9 +220,10 @@ function render({ model, el }) {
         shape.setAttribute("stroke", id === current ? "#08519c" : shape.dataset.stroke || "black");
       }
     });
-    if (ui.stepIndex < 0) status.textContent = "";
-    else if (ui.stepIndex < fwd.length) status.textContent = `forward sweep ${ui.stepIndex + 1}/${fwd.length}: ${(model.get("cards")[current] || {}).label || current}`;
-    else status.textContent = `reverse sweep ${ui.stepIndex - fwd.length + 1}/${rev.length}: adjoint of ${(model.get("cards")[current] || {}).label || current}`;
+    let text = "";
+    if (ui.stepIndex >= 0 && ui.stepIndex < fwd.length) text = `forward sweep ${ui.stepIndex + 1}/${fwd.length}: ${(model.get("cards")[current] || {}).label || current}`;
+    else if (ui.stepIndex >= fwd.length) text = `reverse sweep ${ui.stepIndex - fwd.length + 1}/${rev.length}: adjoint of ${(model.get("cards")[current] || {}).label || current}`;
+    status.textContent = withMessage ? [model.get("message"), text].filter(Boolean).join("   ·   ") : text;
   }
 
   function applyZoom(svg) {
@@ -283,7 +285,7 @@ function render({ model, el }) {
     });
     status.textContent = model.get("message");
     paint();
-    if (ui.stepIndex >= 0) showStep();
+    if (ui.stepIndex >= 0) showStep(true);
     if (table.style.display !== "none") buildTable();
     if (ui.clickedAt !== null) {
       const start = ui.clickedAt;
