@@ -136,8 +136,6 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
                   [np.zeros(0).tobytes()] * 2)
 
     def _store_snapshot(self, png: bytes, ratio: int = 1) -> None:
-        if self._display_id is None:
-            return
         self._static_png = png
         # the canvas has devicePixelRatio pixels per CSS pixel: shown at its CSS size
         self._fallback_scale = ratio

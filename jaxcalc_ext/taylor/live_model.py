@@ -77,6 +77,7 @@ class LiveTaylor:
         self.span = tuple((float(a[0]), float(a[-1])) for a in first.grid)
         self._samples = {self.span: (first.grid, first.values)}
         self._top = first.polynomials[self.max_order]
+        self._program = first.program
 
     def study(self, order: int | None = None):
         """The current view as a :class:`.study.TaylorStudy` at ``order`` (default: the current
@@ -158,17 +159,11 @@ class LiveTaylor:
                                    polynomial=np.asarray(frame.polynomial.monomial_coefficients, dtype=float))
 
     def band_is_cheap(self, seconds: float = 1.0) -> bool:
-        """Whether a certified band is estimated to take less than ``seconds`` at the top order."""
-        from ..core.precision import float64_scope
-        from ..core.tracing import trace_function
+        """Whether a certified band is estimated to take less than ``seconds`` at the top order
+        (from the program traced when the view was made: the user's Python does not run again)."""
         from .enclosure.remainder import band_cost
 
-        if self.dimensions != 1:
+        if self.dimensions != 1 or self._program is None:
             return False
-        try:
-            with float64_scope():
-                traced = trace_function(self.f, np.float64(self.center[0]))
-        except JaxCalcError:
-            return False
-        return band_cost(traced.jaxpr, self.max_order).seconds < seconds
+        return band_cost(self._program, self.max_order).seconds < seconds
 

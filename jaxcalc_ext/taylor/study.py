@@ -29,6 +29,7 @@ class TaylorStudy:
     pade: Any = None                     # a robust Padé approximant (.pade.PadeApproximant), when asked
     pade_values: np.ndarray | None = None   # it, on the grid
     bands: dict = field(default_factory=dict)   # order -> certified remainder, when asked
+    program: Any = None                  # the traced jaxpr, for estimating later work without a new trace
 
     @property
     def orders(self) -> list[int]:
@@ -219,7 +220,8 @@ def taylor_study(f: Callable, x0: Any, orders: Sequence[int], *, span: Sequence[
     if certify:
         bands, refusal = certified_bands(f, polynomials, span[0])
         notes = notes + ((refusal,) if refusal else ())
-    return TaylorStudy(polynomials, axes, values, approx, top.variables, notes, approximant, pade_values, bands)
+    return TaylorStudy(polynomials, axes, values, approx, top.variables, notes, approximant, pade_values, bands,
+                       request.traced.jaxpr)
 
 
 def certified_bands(f: Callable, polynomials: dict[int, TaylorPolynomial], span: tuple[float, float]):
