@@ -207,6 +207,10 @@ def test_a_live_view_is_never_rebuilt_under_the_users_hands(browser_lab):
     assert focused, "keyboard focus was lost"
     assert len(heights) > 30 and max(heights) - min(heights) < 1, (min(heights), max(heights))
     assert twins >= 4, "the exported pictures are not hidden beside their views"
+    sizes = page.evaluate("""() => [...document.querySelectorAll('.jaxcalc-live *')]
+        .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+        .map(e => parseFloat(getComputedStyle(e).fontSize))""")
+    assert sizes and min(sizes) >= 12, sizes          # read on a projector (the canvas draws at 12 px too)
     page.keyboard.press("ArrowRight")     # and the keys still move the order
     page.wait_for_function("() => document.querySelector('.jaxcalc-live').dataset.order !== undefined", timeout=10_000)
     assert not _errors_that_matter(page), page.errors

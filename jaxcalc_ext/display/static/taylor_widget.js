@@ -5,6 +5,7 @@
 // Okabe-Ito hues for the extras, told apart by a colour-blind reader and by dash as well
 const COLORS = { f: "#111", t: "#1f77b4", band: "rgba(214, 39, 40, 0.16)", radius: "rgba(44, 160, 44, 0.20)",
                  proved: "rgba(117, 112, 179, 0.28)", provedEdge: "#5e57a8", pade: "#d55e00", singular: "#cc2200" };
+const FONT = "12px sans-serif";   // no text on the canvas smaller: it is read on a projector too
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"];
 const MAGMA = ["#000004", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d", "#fd9668", "#feca8d", "#fcfdbf"];
 
@@ -24,6 +25,8 @@ const SUBSCRIPT = { "0": "₀", "1": "₁", "2": "₂", "3": "₃", "4": "₄", 
 function pretty(text) {
   const map = (digits, table) => [...digits].map((d) => table[d] || d).join("");
   return text
+    .replace(/\*\*(\d+)/g, "^$1")
+    .replace(/<=/g, "≤")
     .replace(/(\d(?:\.\d+)?)e([-+]?)0*(\d+)/g, (_, m, sign, e) => `${m}·10${map((sign === "-" ? "-" : "") + e, SUPERSCRIPT)}`)
     .replace(/\^(\d+)/g, (_, d) => map(d, SUPERSCRIPT))
     .replace(/_(\d+)/g, (_, d) => map(d, SUBSCRIPT));
@@ -40,7 +43,7 @@ function render({ model, el }) {
   const root = element("div", { class: "jaxcalc-live" }, el);
   root.style.cssText = "font: 13px sans-serif; max-width: 100%;";
   const canvas = element("canvas", { class: "jaxcalc-live-canvas" }, root);
-  const cssWidth = Math.min(680, el.clientWidth || 680), cssHeight = dims === 1 ? 380 : 250;
+  const cssWidth = Math.min(680, el.clientWidth || 680), cssHeight = dims === 1 ? 380 : 254;
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(cssWidth * ratio); canvas.height = Math.round(cssHeight * ratio);
   canvas.style.cssText = `width:${cssWidth}px; height:${cssHeight}px; touch-action:none; cursor:crosshair; display:block`;
@@ -68,7 +71,7 @@ function render({ model, el }) {
   const hi = element("input", { type: "number", class: "jaxcalc-live-hi", step: "any" }, rangeBox);
   lo.style.width = hi.style.width = "6em";
   element("span", {}, controls);
-  element("label", { text: "show" }, controls);
+  const showLabel = element("label", { text: "show" }, controls);
   const extras = element("span", {}, controls);
   const toggle = (cls, text, on) => {
     const label = element("label", { class: cls }, extras);
@@ -79,7 +82,7 @@ function render({ model, el }) {
   };
   const padeBox = toggle("jaxcalc-live-pade", "Padé approximant", !!model.get("pade"));
   const bandBox = toggle("jaxcalc-live-certify", "proved band (once the controls rest)", !!model.get("certify"));
-  if (dims !== 1) extras.style.display = "none";
+  if (dims !== 1) { extras.style.display = "none"; showLabel.style.display = "none"; }
   element("span", {}, controls);
   const status = element("div", { class: "jaxcalc-live-status" }, root);
   status.style.cssText = "margin-top:4px; white-space:pre-wrap; max-width:680px";
@@ -99,7 +102,7 @@ function render({ model, el }) {
       s.min = a; s.max = b; s.step = (b - a) / 1000; s.value = center[i];
       if (document.activeElement !== out) out.value = String(+center[i].toPrecision(8));
     });
-    orderSlider.value = order; orderOut.textContent = `T_${order}`;
+    orderSlider.value = order; orderOut.textContent = pretty(`T_${order}`);
     lo.value = span[0][0]; hi.value = span[0][1];
   }
 
@@ -213,8 +216,8 @@ function render({ model, el }) {
   const pad = { left: 52, right: 12, top: 22, bottom: 30 };
   function panels() {
     if (dims === 1) return [{ x: pad.left, y: pad.top, w: cssWidth - pad.left - pad.right, h: cssHeight - pad.top - pad.bottom }];
-    const w = (cssWidth - 40) / 3 - 16;
-    return [0, 1, 2].map((i) => ({ x: 30 + i * (w + 22), y: 22, w, h: Math.min(w, cssHeight - 50) }));
+    const left = 56, gap = 30, w = (cssWidth - left - 2 * gap - 14) / 3;   // ticks, names and bars fit between
+    return [0, 1, 2].map((i) => ({ x: left + i * (w + gap), y: 24, w, h: Math.min(w, cssHeight - 24 - 44) }));
   }
 
   let dragging = false;
@@ -317,7 +320,7 @@ function render({ model, el }) {
     ctx.restore();
     if (s && Math.abs(s.im) > 1e-9 * Math.max(1, Math.abs(s.re))) complexInset(p, s);
     axes(p, [a, b], [ymin, ymax]);
-    ctx.fillStyle = "#222"; ctx.font = "11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+    ctx.fillStyle = "#222"; ctx.font = FONT; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
     ctx.fillText(names[0], p.x + p.w / 2, cssHeight - 1);
     ctx.save(); ctx.translate(11, p.y + p.h / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = "middle";
     ctx.fillText("value", 0, 0); ctx.restore();
@@ -350,16 +353,17 @@ function render({ model, el }) {
     ctx.fillStyle = "#111"; ctx.beginPath(); ctx.arc(U(c), V(0), 3, 0, 2 * Math.PI); ctx.fill();
     cross(U(s.re), V(s.im), 4);
     if (s.pair) cross(U(s.re), V(-s.im), 4);
-    ctx.fillStyle = "#222"; ctx.font = "10px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "top";
-    ctx.fillText("complex plane", q.x + 3, q.y + q.h + 2);
+    ctx.fillStyle = "#222"; ctx.font = FONT; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    ctx.fillText("complex plane", q.x, q.y + q.h + 2);
   }
 
   function legend(p, items) {
-    ctx.font = "11px sans-serif"; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    ctx.font = FONT; ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    items = items.map(([kind, color, dash, text]) => [kind, color, dash, pretty(text)]);
     const width = 26 + Math.max(...items.map((it) => ctx.measureText(it[3]).width)), x0 = p.x + p.w - width - 6;
-    ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(x0, p.y + 4, width, 16 * items.length + 4);
+    ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(x0, p.y + 4, width, 17 * items.length + 4);
     items.forEach(([kind, color, dash, text], i) => {
-      const y = p.y + 14 + 16 * i;
+      const y = p.y + 14 + 17 * i;
       if (kind === "line") {
         ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dash);
         ctx.beginPath(); ctx.moveTo(x0 + 4, y); ctx.lineTo(x0 + 20, y); ctx.stroke(); ctx.setLineDash([]);
@@ -368,16 +372,16 @@ function render({ model, el }) {
     });
   }
 
-  function axes(p, [a, b], [c, d]) {
+  function axes(p, [a, b], [c, d], xTicks = 8, yTicks = 6) {
     ctx.strokeStyle = "#444"; ctx.lineWidth = 1; ctx.strokeRect(p.x, p.y, p.w, p.h);
-    ctx.fillStyle = "#222"; ctx.font = "11px sans-serif";
+    ctx.fillStyle = "#222"; ctx.font = FONT;
     ctx.textAlign = "center"; ctx.textBaseline = "top";
-    niceTicks(a, b, 8).forEach((v) => { const px = p.x + ((v - a) / (b - a)) * p.w; ctx.fillText(fmt(v), px, p.y + p.h + 4); });
+    niceTicks(a, b, xTicks).forEach((v) => { const px = p.x + ((v - a) / (b - a)) * p.w; ctx.fillText(fmt(v), px, p.y + p.h + 4); });
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    niceTicks(c, d, 6).forEach((v) => { const py = p.y + p.h - ((v - c) / (d - c)) * p.h; ctx.fillText(fmt(v), p.x - 4, py); });
+    if (yTicks) niceTicks(c, d, yTicks).forEach((v) => { const py = p.y + p.h - ((v - c) / (d - c)) * p.h; ctx.fillText(fmt(v), p.x - 4, py); });
   }
 
-  function heatmap(p, grid, palette, title, scale) {
+  function heatmap(p, grid, palette, title, scale, first) {
     // f and T_n share one colour scale (f's), so T_n reads against f; the bar says what colours mean
     const n = frame.x.length, finite = grid.filter((v) => isFinite(v));
     const vmin = scale ? scale[0] : Math.min(...finite), vmax = scale ? scale[1] : Math.max(...finite);
@@ -391,21 +395,25 @@ function render({ model, el }) {
     off.getContext("2d").putImageData(image, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(off, p.x, p.y, p.w, p.h);
-    colorBar({ x: p.x + p.w + 3, y: p.y, w: 5, h: p.h }, palette, vmin, vmax);
-    ctx.fillStyle = "#222"; ctx.textAlign = "center"; ctx.textBaseline = "bottom"; ctx.font = "12px sans-serif";
-    ctx.fillText(title, p.x + p.w / 2, p.y - 4);
+    colorBar({ x: p.x + p.w + 3, y: p.y, w: 6, h: p.h }, palette);
+    // the colour range in the title: no bar labels to collide with the next panel
+    ctx.fillStyle = "#222"; ctx.textAlign = "center"; ctx.textBaseline = "bottom"; ctx.font = FONT;
+    ctx.fillText(pretty(`${title}: ${fmt(vmin)} to ${fmt(vmax)}`), p.x + p.w / 2, p.y - 4);
     const [a, b] = frame.span[0], [c, d] = frame.span[1];
     ctx.fillStyle = "#fff"; ctx.strokeStyle = "#000";
     const cx = p.x + ((frame.center[0] - a) / (b - a)) * p.w, cy = p.y + p.h - ((frame.center[1] - c) / (d - c)) * p.h;
     ctx.beginPath(); ctx.arc(cx, cy, 5, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
-    axes(p, [a, b], [c, d]);
+    axes(p, [a, b], [c, d], 4, first ? 5 : 0);   // the maps share their axes: y ticks on the first
+    ctx.fillStyle = "#222"; ctx.font = FONT; ctx.textAlign = "center"; ctx.textBaseline = "top";
+    ctx.fillText(names[0], p.x + p.w / 2, p.y + p.h + 20);
+    if (first) {
+      ctx.save(); ctx.translate(10, p.y + p.h / 2); ctx.rotate(-Math.PI / 2); ctx.textBaseline = "middle";
+      ctx.fillText(names[1], 0, 0); ctx.restore();
+    }
   }
 
-  function colorBar(b, palette, lo, hi) {
+  function colorBar(b, palette) {   // low at the bottom; the range is in the panel's title
     palette.forEach((c, i) => { ctx.fillStyle = c; ctx.fillRect(b.x, b.y + b.h * (1 - (i + 1) / palette.length), b.w, b.h / palette.length + 0.5); });
-    ctx.fillStyle = "#222"; ctx.font = "9px sans-serif"; ctx.textAlign = "left";
-    ctx.textBaseline = "top"; ctx.fillText(fmt(hi), b.x - 2, b.y - 10 > 0 ? b.y - 10 : b.y);
-    ctx.textBaseline = "top"; ctx.fillText(fmt(lo), b.x - 2, b.y + b.h + 2);
   }
 
   function draw() {
@@ -416,19 +424,19 @@ function render({ model, el }) {
     else {
       const finiteF = frame.f.filter((v) => isFinite(v));
       const scale = finiteF.length ? [Math.min(...finiteF), Math.max(...finiteF)] : null;
-      heatmap(ps[0], frame.f, VIRIDIS, "f", scale);
+      heatmap(ps[0], frame.f, VIRIDIS, "f", scale, true);
       if (frame.t) heatmap(ps[1], frame.t, VIRIDIS, `T_${frame.order}`, scale);
-      if (frame.y) heatmap(ps[2], frame.y, MAGMA, `log10 |f - T_${frame.order}|`);
+      if (frame.y) heatmap(ps[2], frame.y, MAGMA, `log_10 |f - T_${frame.order}|`);
     }
-    ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "top"; ctx.font = "12px sans-serif";
-    if (dims === 1) ctx.fillText(`${model.get("label")}   T_${frame.order} at x0 = ${fmt(frame.center[0])} (${frame.dtype})`, pad.left, 4);
+    ctx.fillStyle = "#222"; ctx.textAlign = "left"; ctx.textBaseline = "top"; ctx.font = FONT;
+    if (dims === 1) ctx.fillText(pretty(`${model.get("label")}   T_${frame.order} at x_0 = ${fmt(frame.center[0])} (${frame.dtype})`), pad.left, 4);
     const parts = [];
     if (frame.message) parts.push(`no polynomial here: ${frame.message}`);
     if (frame.max_error !== null) parts.push(`max |f - T_${frame.order}| = ${fmt(frame.max_error)}`);
     if (frame.radius_text) parts.push(`radius of convergence (from the coefficients): ${frame.radius_text}`);
     if (bandText && dims === 1) parts.push(bandText);
     parts.push(`kernel ${fmt(frame.kernel_ms)} ms`);
-    status.textContent = parts.join("   ·   ");
+    status.textContent = pretty(parts.join("   ·   "));
     formula.textContent = pretty(frame.formula || "");
     root.dataset.order = String(frame.order);
     root.dataset.center = JSON.stringify(frame.center);
