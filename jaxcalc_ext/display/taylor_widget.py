@@ -65,11 +65,18 @@ class TaylorExplorer(StaticFallback, anywidget.AnyWidget):
             try:
                 request = frame_request(content, len(self.live.center), self.live.max_order)
             except BadMessage as err:
-                ignored("frame", err)
-                self._reply_with_reason(content, str(err))
+                ignored(kind, err)
+                if kind == "frame":
+                    self._reply_with_reason(content, str(err))
+                else:
+                    self.send({"type": "band", "seq": content.get("seq") if isinstance(content.get("seq"), int) else None,
+                               "text": f"no proved band: {err}", "kernel_ms": 0.0}, [])
                 return
             request = {**request, "seq": content.get("seq") if isinstance(content.get("seq"), int) else None}
-            self._answer(request) if kind == "frame" else self._answer_band(request)
+            if kind == "frame":
+                self._answer(request)
+            else:
+                self._answer_band(request)
         elif kind == "snapshot":
             try:
                 png, ratio = snapshot_png(content)

@@ -223,17 +223,21 @@ def test_crafted_messages_change_nothing_and_every_reply_is_valid_json(shell, ca
                {"type": "frame", "seq": 2, "center": [float("nan")]},
                {"type": "frame", "seq": 3, "order": 10 ** 9},
                {"type": "frame", "seq": 4, "span": "everything"},
+               {"type": "band", "seq": 5, "span": [[-1e308, 1e308]]}, {"type": "frame", "seq": 6, "pade": "yes"},
                {"type": "nonsense"}, {"type": "snapshot", "png": 3}, "not even a dict"]
     with caplog.at_level(logging.WARNING, logger="jaxcalc_ext"):
         for message in crafted:
             widget._on_message(widget, message, [])
     assert (list(widget.live.center), widget.live.order, widget.live.span) == state
-    assert [m["seq"] for m in sent] == [1, 2, 3, 4]                 # every frame request answered
+    assert [m["seq"] for m in sent] == [1, 2, 3, 4, 5, 6]           # every frame and band request answered
     for reply in sent:
         json.dumps(reply, allow_nan=False)                           # valid JSON: no NaN, no infinity
-        assert reply["message"] and not reply["has_polynomial"]
+        if reply["type"] == "band":                                  # in kind: a band's refusal, not a frame
+            assert reply["text"].startswith("no proved band: the range")
+        else:
+            assert reply["message"] and not reply["has_polynomial"]
     assert len([r for r in caplog.records if "ignored" in r.getMessage()]) == len(crafted)
-    widget._on_message(widget, {"type": "frame", "seq": 5, "center": [0.5], "order": 4}, [])
+    widget._on_message(widget, {"type": "frame", "seq": 7, "center": [0.5], "order": 4}, [])
     assert sent[-1]["has_polynomial"] and sent[-1]["order"] == 4     # and the view goes on
 
 
