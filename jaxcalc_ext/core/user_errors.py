@@ -76,12 +76,19 @@ def describe_compiled_program_error(err: BaseException) -> str | None:
     memory. Other runtime errors are ours and are left alone (None)."""
     import jax
 
-    if not isinstance(err, jax.errors.JaxRuntimeError):
-        return None
     text = str(err)
-    if "RESOURCE_EXHAUSTED" in text:
+    # XLA says it ran out of memory in a JaxRuntimeError, or in a ValueError when a result is
+    # copied out; in whatever class it comes, it is said in one line and the kernel goes on
+    if "RESOURCE_EXHAUSTED" in text and isinstance(err, (jax.errors.JaxRuntimeError, ValueError, MemoryError)):
         return (f"the computation ran out of memory ({_one_line(text)[:200]}): ask for less "
                 "(fewer points, a lower order, smaller arrays)")
+    if not isinstance(err, jax.errors.JaxRuntimeError):
+        return None
+    if text.startswith("INTERNAL: Error dispatching computation"):
+        # the CPU runtime could not start the program: a process out of memory or threads
+        return ("XLA's runtime could not run the compiled program (INTERNAL: Error dispatching computation): "
+                "the process is short of memory or threads; ask for less (fewer points, a lower order, "
+                "smaller arrays) or restart the kernel")
     if "callback" not in text.lower():
         return None
     body = text.split("\n--------------------")[0]

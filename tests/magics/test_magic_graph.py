@@ -96,3 +96,27 @@ def test_jaxpr_output_has_no_terminal_colour_codes_even_when_jax_colours(shell, 
     data, _ = shell.display_formatter.format(r)
     assert "\x1b" not in data["text/html"] and "\x1b" not in data["text/plain"]
     assert "integer_pow" in data["text/html"]
+
+
+@pytest.mark.parametrize("error, words", [
+    # the two forms a fuzz campaign saw XLA run out of memory in (issue 25), in a capped kernel
+    ("ValueError: RESOURCE_EXHAUSTED: Out of memory allocating 4000000 bytes.", "ran out of memory"),
+    ("JaxRuntimeError: INTERNAL: Error dispatching computation: Error dispatching computation: x",
+     "short of memory or threads"),
+])
+def test_running_out_of_memory_while_computing_is_one_line_and_the_next_request_works(shell, monkeypatch,
+                                                                                        error, words):
+    from jaxcalc_ext.graph import assemble
+
+    kind, text = error.split(": ", 1)
+    raised = ValueError(text) if kind == "ValueError" else jax.errors.JaxRuntimeError(text)
+
+    def out_of_memory(*args, **kwargs):
+        raise raised
+
+    real = assemble.forward_values
+    monkeypatch.setattr(assemble, "forward_values", out_of_memory)
+    message = usage_error(shell, "%graddag lambda w: jnp.sin(w) * w 0.5 --values")
+    assert words in message and "ask for less" in message
+    monkeypatch.setattr(assemble, "forward_values", real)
+    assert run_cell_ok(shell, "%graddag lambda w: jnp.sin(w) * w 0.5 --values") is not None
