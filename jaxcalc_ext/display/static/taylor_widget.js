@@ -255,40 +255,29 @@ function render({ model, el }) {
       [c - frame.radius, c + frame.radius].forEach((r) => { ctx.beginPath(); ctx.moveTo(X(r), p.y); ctx.lineTo(X(r), p.y + p.h); ctx.stroke(); });
       ctx.setLineDash([]);
     }
-    if (t) {  // the error band: the region between f and T_n, one polygon per finite run
-      ctx.fillStyle = COLORS.band;
+    // the region between two curves, one polygon per run where both are finite
+    const fillBetween = (upper, lower, stroke) => {
+      const ok = (i) => isFinite(upper[i]) && isFinite(lower[i]);
       let start = 0;
-      const ok = (i) => isFinite(f[i]) && isFinite(t[i]);
       while (start < x.length) {
         while (start < x.length && !ok(start)) start++;
         let end = start;
         while (end < x.length && ok(end)) end++;
         if (end - start > 1) {
           ctx.beginPath();
-          for (let i = start; i < end; i++) ctx.lineTo(X(x[i]), clampY(f[i]));
-          for (let i = end - 1; i >= start; i--) ctx.lineTo(X(x[i]), clampY(t[i]));
+          for (let i = start; i < end; i++) ctx.lineTo(X(x[i]), clampY(upper[i]));
+          for (let i = end - 1; i >= start; i--) ctx.lineTo(X(x[i]), clampY(lower[i]));
           ctx.closePath(); ctx.fill();
+          if (stroke) ctx.stroke();
         }
         start = end;
       }
-    }
+    };
+    if (t) { ctx.fillStyle = COLORS.band; fillBetween(f, t, false); }   // the error band, between f and T_n
     const provedHere = band && band.key === stateKey() && band.lower.length === x.length;
-    if (provedHere) {  // f is proved to lie in this region: one polygon per run where the band holds
+    if (provedHere) {  // f is proved to lie in this region
       ctx.fillStyle = COLORS.proved; ctx.strokeStyle = COLORS.provedEdge; ctx.lineWidth = 1;
-      let start = 0;
-      const ok = (i) => isFinite(band.lower[i]) && isFinite(band.upper[i]);
-      while (start < x.length) {
-        while (start < x.length && !ok(start)) start++;
-        let end = start;
-        while (end < x.length && ok(end)) end++;
-        if (end - start > 1) {
-          ctx.beginPath();
-          for (let i = start; i < end; i++) ctx.lineTo(X(x[i]), clampY(band.upper[i]));
-          for (let i = end - 1; i >= start; i--) ctx.lineTo(X(x[i]), clampY(band.lower[i]));
-          ctx.closePath(); ctx.fill(); ctx.stroke();
-        }
-        start = end;
-      }
+      fillBetween(band.upper, band.lower, true);
     }
     const curve = (ys, color, width, dash) => {
       ctx.strokeStyle = color; ctx.lineWidth = width; ctx.setLineDash(dash); ctx.beginPath();
