@@ -1,4 +1,5 @@
 # Two entry points: `make demo` runs the example notebooks end to end, `make test` runs the tests
+# (`make docs` builds the documentation site offline)
 # (the browser tests need Debian's chromium: apt-get install chromium; without it they are skipped).
 # Each creates .venv and installs what it needs. `make lab` opens JupyterLab on examples/.
 PYTHON ?= python3
@@ -8,8 +9,9 @@ STAMP_TEST := $(VENV)/.installed-test
 STAMP_DEMO := $(VENV)/.installed-demo
 
 STAMP_LAB  := $(VENV)/.installed-lab
+STAMP_DOCS := $(VENV)/.installed-docs
 
-.PHONY: test fuzz demo lab bench clean
+.PHONY: test fuzz demo docs lab bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,10 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 
 $(STAMP_DEMO): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[demo]'
+	touch $@
+
+$(STAMP_DOCS): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[docs]'
 	touch $@
 
 $(STAMP_LAB): pyproject.toml | $(PY)
@@ -43,6 +49,13 @@ fuzz: $(STAMP_TEST)
 
 demo: $(STAMP_DEMO)
 	$(PY) -m jaxcalc_ext.tools.run_notebooks examples
+
+# The documentation site, offline, into build/docs: the notebooks are executed first (as make
+# demo does), then read by Sphinx (MyST-NB) beside the guide, the API and magic references.
+docs: $(STAMP_DOCS)
+	$(PY) -m jaxcalc_ext.tools.run_notebooks examples
+	$(PY) -m sphinx -b html -q --fail-on-warning docs build/docs
+	@echo "open build/docs/index.html"
 
 lab: $(STAMP_LAB)
 	$(PY) -m jupyter lab --notebook-dir=examples

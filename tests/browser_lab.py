@@ -195,3 +195,19 @@ def write_notebook(path: Path, cells: list[str]) -> None:
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(path))
+
+
+# WCAG contrast of an element's text against its own background (the nearest one set).
+CONTRAST = """(selector) => {
+  const el = document.querySelector(selector);
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+  if (!el) return -1;
+  let bg = el, back = [0, 0, 0, 0];
+  while (bg && (back = rgb(getComputedStyle(bg).backgroundColor)).length === 4 && back[3] === 0) bg = bg.parentElement;
+  if (!bg) back = [255, 255, 255];
+  const fore = rgb(getComputedStyle(el).color);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""

@@ -6,5 +6,8 @@ import pathlib
 REPO = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 README = REPO / "README.md"
+DOCS = REPO / "docs"
+# What a newcomer pastes, in reading order: the README, then the user guide it links to.
+PASTED = [README, DOCS / "guide.md", DOCS / "performance.md"]
 BENCHMARKS = REPO / "benchmarks"
 SCREENSHOTS = REPO / "tests" / "screenshots"

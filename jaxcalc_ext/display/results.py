@@ -218,8 +218,14 @@ class OperatorsResult:
         return getattr(self.operators, name)
 
     def _repr_latex_(self) -> str:
-        note = f"\\text{{{_latex_text(self.label)}: computed in {self.operators.dtype}; Laplacian by collapsed Taylor mode}}"
-        return f"$${self.operators.to_latex()}$$\n$${note}$$"
+        """One display block (front ends typeset one ``$$...$$`` per output): the values, then in
+        plain words what f is and how they were computed."""
+        from .typeset import pretty_expression
+
+        note = (f"f = {pretty_expression(self.label)}; exact derivatives in {self.operators.dtype}, "
+                "the Laplacian by one forward pass (no Hessian)")
+        body = self.operators.to_latex().removesuffix("\\end{aligned}")
+        return f"$${body} \\\\ &\\text{{{_latex_text(note)}}}\\end{{aligned}}$$"
 
     def __repr__(self) -> str:
         ops = self.operators

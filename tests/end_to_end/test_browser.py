@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from repo_paths import EXAMPLES, SCREENSHOTS
-from browser_lab import LabServer, lab, open_notebook, run_all, wait_for_outputs, why_no_browser
+from browser_lab import CONTRAST, LabServer, lab, open_notebook, run_all, wait_for_outputs, why_no_browser
 
 SHOTS = SCREENSHOTS
 
@@ -302,22 +302,6 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     assert not _errors_that_matter(page), page.errors
     page.close()
-
-
-# WCAG contrast of an element's text against its own background (the nearest one set).
-CONTRAST = """(selector) => {
-  const el = document.querySelector(selector);
-  const rgb = (s) => (s.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
-  if (!el) return -1;
-  let bg = el, back = [0, 0, 0, 0];
-  while (bg && (back = rgb(getComputedStyle(bg).backgroundColor)).length === 4 && back[3] === 0) bg = bg.parentElement;
-  if (!bg) back = [255, 255, 255];
-  const fore = rgb(getComputedStyle(el).color);
-  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
-                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
-  return (a + 0.05) / (b + 0.05);
-}"""
 
 
 def test_notebook_7_shows_the_executed_figures(workspace, browser_lab):

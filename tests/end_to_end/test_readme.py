@@ -1,6 +1,6 @@
-"""The README, pasted as written: every ```python block runs, in order, as one cell of a fresh
-notebook in a real Jupyter kernel; the first cell a newcomer pastes shows the figure; and what
-the README's comments promise is what the cells show."""
+"""The README and the user guide it links to, pasted as written: every ```python block runs, in
+order, as one cell of a fresh notebook in a real Jupyter kernel; the first cell a newcomer pastes
+shows the figure; and what the comments promise is what the cells show."""
 import re
 
 import nbformat
@@ -9,23 +9,29 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from jaxcalc_ext.tools.run_notebooks import execute_notebook
 
-from repo_paths import README
+from repo_paths import PASTED, README
 
 
 def python_blocks(text: str) -> list[str]:
     return [m.group(1) for m in re.finditer(r"```python\n(.*?)```", text, re.S)]
 
 
+def pasted_blocks() -> list[str]:
+    return [block for page in PASTED for block in python_blocks(page.read_text())]
+
+
 @pytest.fixture(scope="module")
 def readme_notebook(tmp_path_factory):
-    blocks = python_blocks(README.read_text())
+    blocks = pasted_blocks()
     path = tmp_path_factory.mktemp("readme") / "readme.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell(b) for b in blocks]), str(path))
     return execute_notebook(path, timeout=600, allow_errors=True)
 
 
 def test_the_readme_has_its_blocks():
-    blocks = python_blocks(README.read_text())
+    first = python_blocks(README.read_text())
+    assert first and "%load_ext jaxcalc_ext" in first[0] and "%taylor" in first[0]
+    blocks = pasted_blocks()
     assert len(blocks) >= 10
     assert any("%%taylor" in b for b in blocks) and any("%graddag" in b for b in blocks)
     # A cell magic starts its cell: no %%taylor in the middle of a block.
