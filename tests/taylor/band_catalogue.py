@@ -100,21 +100,28 @@ FUNCTIONS = {
 
 
 # ---------------------------------------------------------------- the oracle
-def exact_taylor(fm, x0: float, n: int) -> list:
-    with mp.workdps(200):
+def exact_taylor(fm, x0: float, n: int, dps: int = 200) -> list:
+    with mp.workdps(dps):
         return [+c for c in mp.taylor(fm, mp.mpf(x0), n)]
 
 
+def _digits_needed(x: float, x0: float, n: int) -> int:
+    """f - T_n at x is about (x - x0)^(n+1) times f's scale: resolving it (and the ratio to 60
+    digits) takes 60 + (n + 1) log10(1 / |x - x0|) digits, in f and in every coefficient."""
+    return int(60 + (n + 1) * max(0.0, -math.log10(abs(x - x0))))
+
+
 def true_ratios(fm, x0: float, n: int, xs) -> list[tuple[float, object, object]]:
-    """(x, r(x), f(x) - T_n(x)) for x != x0, each at a precision that resolves it."""
-    c = exact_taylor(fm, x0, n)
+    """(x, r(x), f(x) - T_n(x)) for x != x0, each at a precision that resolves it: the exact
+    coefficients are computed at the precision the point nearest x0 needs (a point one ulp from
+    x0 needs about 16 (n + 1) more digits than a point at distance 1)."""
+    xs = [float(x) for x in xs if float(x) != x0]
+    if not xs:
+        return []
+    c = exact_taylor(fm, x0, n, dps=20 + max(_digits_needed(x, x0, n) for x in xs))
     out = []
     for x in xs:
-        x = float(x)
-        if x == x0:
-            continue
-        digits = -math.log10(abs(x - x0))
-        with mp.workdps(int(60 + (n + 1) * max(0.0, digits))):
+        with mp.workdps(_digits_needed(x, x0, n)):
             t = mp.mpf(x) - mp.mpf(x0)
             d = fm(mp.mpf(x)) - mp.fsum(ck * t ** k for k, ck in enumerate(c))
             out.append((x, d / t ** (n + 1), d))

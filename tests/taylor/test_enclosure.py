@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import mpmath as mp
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from band_catalogue import FUNCTIONS, tightness, true_ratios
 from jaxcalc_ext import JaxCalcError
@@ -98,6 +98,9 @@ def test_the_catalogue_covers_forty_functions_and_every_elementwise_rule():
 @settings(max_examples=int(os.environ.get("BAND_EXAMPLES", 45)), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(sorted(FUNCTIONS)), degree=st.integers(1, 12), fraction=st.floats(0, 1))
+# A grid point one ulp from x0, where f - T_11 is ~1e-207: the oracle's coefficients must carry
+# that many digits too (a campaign caught the oracle, computing them at 200, reporting a miss).
+@example(name="softplus", degree=11, fraction=0.84375)
 def test_the_band_is_sound(name, degree, fraction):
     f, fm, x0, reach = FUNCTIONS[name]
     h = 10 ** (math.log10(1e-3) + fraction * (math.log10(reach) - math.log10(1e-3)))
