@@ -10,6 +10,7 @@ STAMP_DEMO := $(VENV)/.installed-demo
 
 STAMP_LAB  := $(VENV)/.installed-lab
 STAMP_DOCS := $(VENV)/.installed-docs
+STAMP_BENCH := $(VENV)/.installed-bench
 
 .PHONY: test fuzz demo docs lab bench clean
 
@@ -23,6 +24,10 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 
 $(STAMP_DEMO): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[demo]'
+	touch $@
+
+$(STAMP_BENCH): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@
 
 $(STAMP_DOCS): pyproject.toml | $(PY)
@@ -60,11 +65,12 @@ docs: $(STAMP_DOCS)
 lab: $(STAMP_LAB)
 	$(PY) -m jupyter lab --notebook-dir=examples
 
-bench: $(STAMP_TEST)
+bench: $(STAMP_BENCH)
 	$(PY) benchmarks/inline_loop.py
 	$(PY) benchmarks/live_latency.py
 	$(PY) benchmarks/taylor_order.py
 	$(PY) benchmarks/laplacian.py
+	$(PY) benchmarks/laplacian_folx.py
 	$(PY) benchmarks/multivariate.py
 	$(PY) benchmarks/graph_render.py
 	$(PY) benchmarks/graph_explorer_latency.py

@@ -2,8 +2,8 @@
 
 A collapsed 2-jet of a value u carries ``u``, its first-order coefficients ``J_i`` along every
 coordinate direction e_i, and the *sum* over i of its second-order coefficients ``L``, stacked
-as one array ``(n + 2, *shape)``. Linear primitives act row by row, so they reuse the Taylor
-rule table unchanged. Nonlinear ones need the sum of squares of the first-order rows:
+as one array ``(n + 2, *shape)``. Linear primitives map the rows with JAX's own tangent map
+(``jax.jvp`` of the primitive). Nonlinear ones need the sum of squares of the first-order rows:
 
     elementwise g:  L_y = g'(u) L_u + g''(u)/2 * sum_i J_i^2
     product a b:    L_y = a L_b + L_a b + sum_i Ja_i Jb_i
@@ -40,9 +40,44 @@ JET_OPS_PER_SECOND = 2e8   # row operations per second of the collapsed rules (f
 from ..core.tracing import ProgramCache, TracedFunction, trace_function
 from .engine.series import Series
 
-# Only rules that are right for any stack of rows are shared with Taylor mode; every other
-# primitive has its own collapsed rule below, or none (then method="auto" uses the Hessian).
-COLLAPSED_RULES: dict[str, Callable] = {name: R.TAYLOR_RULES[name] for name in R.LINEAR_PRIMITIVES}
+def _split(c):
+    return c[0], c[1:-1], c[-1]
+
+
+def _jet(value, J, L) -> Series:
+    return Series(jnp.concatenate([value[None], J, L[None]]))
+
+
+def _collapsed_linear(prim, order, *args, **params):
+    """A primitive linear in its jet operands, with JAX's own tangent map (``jax.jvp`` of the
+    primitive, constants closed over): ``J_y = A J``, ``L_y = A L``, ``y = prim(values)``.
+
+    The value, the first-order rows and the Laplacian row are mapped separately, each read off
+    its operand's rows: when an operand is the stack a previous rule made, XLA reads the pieces
+    it was made of, so no (n + 2)-row stack is ever written between two rules (and the rows of a
+    matmul are the n first-order rows, not n + 2).
+    """
+    is_jet = [isinstance(a, Series) for a in args]
+    values = [a.coeffs[0] if j else a for a, j in zip(args, is_jet)]
+
+    def apply(*jet_values):
+        it = iter(jet_values)
+        return prim.bind(*(next(it) if j else a for a, j in zip(values, is_jet)), **params)
+
+    jets = [_split(a.coeffs) for a, j in zip(args, is_jet) if j]
+    primals = [u for u, _, _ in jets]
+    tangent = lambda *rows: jax.jvp(apply, tuple(primals), rows)[1]
+    y = prim.bind(*values, **params)
+    J = jax.vmap(tangent)(*(J for _, J, _ in jets))
+    L = tangent(*(L for _, _, L in jets))
+    if prim.multiple_results:
+        return [_jet(*parts) for parts in zip(y, J, L)]
+    return _jet(y, J, L)
+
+
+# Primitives linear in their jet operands use JAX's tangent map; every other primitive has its
+# own collapsed rule below, or none (then method="auto" uses the Hessian).
+COLLAPSED_RULES: dict[str, Callable] = {name: _collapsed_linear for name in R.LINEAR_PRIMITIVES}
 for _name in ("sign", "floor", "ceil", "round", "stop_gradient", "nextafter", "rem"):
     COLLAPSED_RULES[_name] = R.TAYLOR_RULES[_name]  # decided by the value row alone
 
@@ -61,13 +96,9 @@ COLLAPSED_RULES["reduce_max"] = _collapsed_reduce_chooser(jnp.max)
 COLLAPSED_RULES["reduce_min"] = _collapsed_reduce_chooser(jnp.min)
 
 
-def _split(c):
-    return c[0], c[1:-1], c[-1]
-
-
 def _chain(J, L, y, g1, g2) -> Series:
     """The jet of y = g(u) from g(u), g'(u), g''(u)/2: J_y = g' J, L_y = g' L + (g''/2) sum J^2."""
-    return Series(jnp.concatenate([y[None], g1 * J, (g1 * L + g2 * jnp.sum(J * J, axis=0))[None]]))
+    return _jet(y, g1 * J, g1 * L + g2 * jnp.sum(J * J, axis=0))
 
 
 def _collapsed_unary(series_fn: Callable, own_value: bool = False) -> Callable:
@@ -142,11 +173,9 @@ for _name, _derivatives in {"tanh": _tanh, "logistic": _logistic, "exp": _exp, "
 
 def _collapsed_bilinear(op: Callable[[Any, Any], Any]) -> Callable:
     """Products: y = a b, J_y = a J_b + J_a b, L_y = a L_b + L_a b + sum_i J_a,i J_b,i."""
-    linear = R.TAYLOR_RULES  # the one-constant case is linear: reuse the Taylor rule
-
     def rule(prim, order, a, b, **params):
-        if not (isinstance(a, Series) and isinstance(b, Series)):
-            return linear[prim.name](prim, order, a, b, **params)
+        if not (isinstance(a, Series) and isinstance(b, Series)):   # one constant: linear
+            return _collapsed_linear(prim, order, a, b, **params)
         f = lambda u, v: op(prim, params, u, v)
         a0, Ja, La = _split(a.coeffs)
         b0, Jb, Lb = _split(b.coeffs)
@@ -154,7 +183,7 @@ def _collapsed_bilinear(op: Callable[[Any, Any], Any]) -> Callable:
         y = f(a0, b0)
         J = jax.vmap(f, in_axes=(None, 0))(a0, Jb) + jax.vmap(f, in_axes=(0, None))(Ja, b0)
         L = f(a0, Lb) + f(La, b0) + jnp.sum(pairs(Ja, Jb), axis=0)
-        return Series(jnp.concatenate([y[None], J, L[None]]))
+        return _jet(y, J, L)
     return rule
 
 
@@ -177,7 +206,7 @@ def _collapsed_dot_general(prim, order, a, b, **params):
     y = prim.bind(*((jet.primal, const) if jet is a else (const, jet.primal)), **params)
     other = contract_b[0] if jet is a else contract_a[0]
     J = jnp.moveaxis(jnp.asarray(const, y.dtype), other, 0)
-    return Series(jnp.concatenate([y[None], J, jnp.zeros_like(y)[None]]))
+    return _jet(y, J, jnp.zeros_like(y))
 
 
 _dot_product = _collapsed_bilinear(_bind)
@@ -186,7 +215,7 @@ COLLAPSED_RULES["dot_general"] = _collapsed_dot_general
 
 def _collapsed_div(prim, order, a, b, **params):
     if not isinstance(b, Series):
-        return R.TAYLOR_RULES["div"](prim, order, a, b, **params)
+        return _collapsed_linear(prim, order, a, b, **params)
     recip = _collapsed_unary(lambda u: R.S.divide(R._one(u), u))(None, order, b)
     return COLLAPSED_RULES["mul"](lax.mul_p, order, a, recip)
 
@@ -248,8 +277,10 @@ _PROGRAMS = ProgramCache(32)
 
 
 # A batch is mapped a chunk of points at a time (vmap inside a chunk, a loop over chunks) so that
-# its temporaries stay within this many bytes: the whole batch's jets at once are memory-bound.
-BATCH_CHUNK_BYTES = 4e6
+# its temporaries stay within this many bytes; a batch that fits is one vmap. Measured with
+# benchmarks/laplacian_folx.py: at D = 256, B = 64 (100+ MB of jets at once) chunks are 2.4x
+# faster than one vmap; at D <= 64 one vmap is as fast as chunks of 5 or faster (up to 1.5x).
+BATCH_CHUNK_BYTES = 64e6
 
 
 def batch_chunk(traced: TracedFunction, n: int, batch: int, method: str) -> int:
@@ -259,10 +290,14 @@ def batch_chunk(traced: TracedFunction, n: int, batch: int, method: str) -> int:
 
 
 def _compiled(traced: TracedFunction, method: str, chunk: int | None):
+    """The compiled Laplacian: at a point (``chunk`` None), on a whole batch at once (``chunk``
+    0: one vmap, no loop to compile), or a chunk of points at a time (``lax.map``)."""
     def build():
         fn = functools.partial(_METHODS[method], traced)
         if chunk is None:
             return jax.jit(fn)
+        if chunk == 0:
+            return jax.jit(jax.vmap(fn, in_axes=(None, 0)))
         return jax.jit(lambda consts, xs: lax.map(lambda x: fn(consts, x), xs, batch_size=chunk))
     return _PROGRAMS.get((traced.key, method, chunk), build)
 
@@ -334,6 +369,8 @@ def laplacian(f: Callable, x: Any, *, method: str = "auto") -> jax.Array:
     cost = laplacian_cost(traced, n, batch, method)
     check(cost, lambda: _fitting_request(traced, n, batch, method, cost))
     chunk = batch_chunk(traced, n, batch, method) if x.ndim == 2 else None
+    if chunk is not None and chunk >= batch:
+        chunk = 0                              # the whole batch fits in one chunk
     return wait_briefly(_compiled(traced, method, chunk)(traced.consts, x))
 
 
