@@ -17,19 +17,29 @@ from .figures import figure_format, front_end_shows_images, image_data
 
 RETINA_MAX_NODES = 150  # larger drawings are rendered at 1x: a 2x PNG of them is megabytes
 TEXT_MAX_ROWS = 60      # rows of the node table kept beside the picture
+# A graph's picture is shown at its own size, its text at 13 px or more, and scrolled sideways
+# when wider than the notebook: never shrunk to fit (JupyterLab's and Notebook's "unconfined").
+NEVER_SHRUNK = lambda mime: {mime: {"unconfined": True}}
 
 
 def graph_image_bundle(graph: ComputationGraph, retina: bool = True) -> tuple[dict, dict] | None:
     """(data, metadata) with the drawing in one image format: a PNG at twice the resolution by
     default, which every front end shows, trusted or not; None when no Graphviz engine works."""
+    from ..graph.dot import graph_to_dot
+
     fmt = figure_format()
+    dot = graph_to_dot(graph, legend=True)
     if fmt == "svg":
-        svg = graph.svg()
-        return None if svg is None else ({"image/svg+xml": svg}, {})
+        svg = graph.rendered("svg", dot)
+        return None if svg is None else ({"image/svg+xml": svg.decode("utf-8")}, NEVER_SHRUNK("image/svg+xml"))
     scale = 2 if retina and fmt == "retina" and len(graph.nodes) <= RETINA_MAX_NODES else 1
-    dot = graph.to_dot().replace("{", f"{{\n  dpi={96 * scale};", 1)
-    raw = graph.rendered("jpg" if fmt == "jpeg" else "png", dot)
-    return None if raw is None else image_data(raw, fmt, scale)
+    raw = graph.rendered("jpg" if fmt == "jpeg" else "png", dot.replace("{", f"{{\n  dpi={96 * scale};", 1))
+    if raw is None:
+        return None
+    data, metadata = image_data(raw, fmt, scale)
+    for mime in data:
+        metadata.setdefault(mime, {}).update(NEVER_SHRUNK(mime)[mime])
+    return data, metadata
 
 
 def graph_mimebundle(graph: ComputationGraph):

@@ -32,6 +32,51 @@ RESIDUALS_DRAWN_MAX = 30   # larger views leave residual arrows out (the note sa
 RESIDUAL_EDGE = ' [style=dashed, color="#bbbbbb", constraint=false]'
 
 
+def legend_entries(graph) -> list[dict]:
+    """What this drawing's fills, borders and arrows mean, for the entries it uses: each
+    ``{"label", "shape": "box" | "arrow", "fill", "stroke", "dashed", "double", "width"}``.
+
+    >>> from jaxcalc_ext.graph.model import ComputationGraph, Node
+    >>> g = ComputationGraph([Node("a", "input", "x"), Node("b", "op", "sin")], [("a", "b")], {})
+    >>> [e["label"] for e in legend_entries(g)]
+    ['input', 'operation']
+    """
+    kinds = {(n.kind, n.phase) for n in graph.nodes}
+    flags = {n.flag for n in graph.nodes if n.flag}
+    box = lambda label, fill, stroke="#000000", dashed=False, double=False, width=1: dict(
+        label=label, shape="box", fill=fill, stroke=stroke, dashed=dashed, double=double, width=width)
+    entries = []
+    if any(k == "input" or (k == "group" and p == "input") for k, p in kinds):
+        entries.append(box("input", "#d9d9d9"))
+    if any(k == "const" for k, _ in kinds):
+        entries.append(box("constant", "#eeeeee", dashed=True))
+    if any(k == "op" and p != "backward" for k, p in kinds):
+        entries.append(box("operation", "#fff2b3"))
+    if any(k == "op" and p == "backward" for k, p in kinds):
+        entries.append(box("operation of the backward sweep", BACKWARD_FILL))
+    if any(k == "group" and p not in ("input", "output") for k, p in kinds):
+        entries.append(box("closed group (double border): open it to see inside", "#ffe0a3", double=True, width=2))
+    if graph.clusters:
+        entries.append(box("open group (dashed frame)", "none", stroke="#888888", dashed=True))
+    if any(k == "output" or (k == "group" and p == "output") for k, p in kinds):
+        entries.append(box("output", "#b8e6b8"))
+    if graph.adjoints and any(n.adjoint is not None for n in graph.nodes):
+        entries.append(box("has an adjoint (red border)", "#ffffff", stroke=ADJOINT_COLOR))
+    if "nan-forward" in flags:
+        entries.append(box("where a NaN/Inf value is born", "#ffffff", stroke="#d7191c", width=4))
+    if "nan-adjoint" in flags:
+        entries.append(box("where a NaN/Inf adjoint is born", "#ffffff", stroke="#7b3294", width=4))
+    phases = {n.id: n.phase for n in graph.nodes if n.kind in ("op", "group")}
+    kind_of = {n.id: n.kind for n in graph.nodes}
+    residuals = any(phases.get(a) == "forward" and phases.get(b) == "backward" and kind_of.get(a) != "input"
+                    for a, b in graph.edges)
+    drawn = getattr(graph, "draw_residuals", None)
+    if residuals and not (drawn is False or (drawn is None and len(graph.nodes) > RESIDUALS_DRAWN_MAX)):
+        entries.append(dict(label="forward value the backward sweep reads", shape="arrow", fill="none",
+                            stroke="#bbbbbb", dashed=True, double=False, width=1))
+    return entries
+
+
 def quote(text: str) -> str:
     """A DOT double-quoted string; backslashes and quotes escaped, newlines as \\n."""
     text = str(text).replace("\\", "\\\\").replace('"', '\\"')
@@ -82,7 +127,39 @@ def _without_type(text: str, aval: str) -> str:
     return head[1] if len(head) == 2 and head[0] in aval.split(", ") else text
 
 
-def graph_to_dot(graph) -> str:
+def _html(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+LEGEND_COLUMNS = 4
+
+
+def legend_label(graph) -> str | None:
+    """The drawing's title and, under it, its legend (:func:`legend_entries`), as one Graphviz
+    HTML-like label: a picture that explains its own fills, borders and arrows."""
+    entries = legend_entries(graph)
+    if not entries and not graph.title:
+        return None
+    cells = []
+    for e in entries:
+        if e["shape"] == "arrow":
+            swatch = f'<TD><FONT COLOR="{e["stroke"]}">- - -&gt;</FONT></TD>'
+        else:
+            style = ' STYLE="rounded,dashed"' if e["dashed"] else ' STYLE="rounded"'
+            fill = "" if e["fill"] == "none" else f' BGCOLOR="{e["fill"]}"'
+            swatch = (f'<TD BORDER="{min(3, 2 if e["double"] else e["width"])}" COLOR="{e["stroke"]}"{fill}{style} '
+                      'WIDTH="24" HEIGHT="12" FIXEDSIZE="TRUE"> </TD>')
+        cells.append(f'{swatch}<TD ALIGN="LEFT">{_html(e["label"])}</TD>')
+    rows = ["".join(cells[i:i + LEGEND_COLUMNS]) for i in range(0, len(cells), LEGEND_COLUMNS)]
+    span = 2 * min(LEGEND_COLUMNS, max(1, len(cells)))
+    title = f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><B>{_html(graph.title)}</B></TD></TR>' if graph.title else ""
+    body = "".join(f"<TR>{row}</TR>" for row in rows)
+    return f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="1">{title}{body}</TABLE>>'
+
+
+def graph_to_dot(graph, legend: bool = False) -> str:
+    """The DOT text of the drawing; with ``legend``, its title carries a legend of what the
+    fills, borders and arrows mean (the pictures a notebook shows)."""
     out = ["digraph computation {",
            f"  rankdir={graph.rankdir if graph.rankdir in ('LR', 'TB', 'RL', 'BT') else 'LR'};",
            '  node [fontname="Helvetica", fontsize=11];',
@@ -90,8 +167,9 @@ def graph_to_dot(graph) -> str:
     if len(graph.nodes) > FAST_LAYOUT_NODES:
         out.append("  " + FAST_LAYOUT)
     out.append("  nodesep=0.25; ranksep=0.3;")
-    if graph.title:
-        out.append(f"  label={quote(graph.title)}; labelloc=t; labeljust=l; fontname=\"Helvetica\";")
+    label = legend_label(graph) if legend else (quote(graph.title) if graph.title else None)
+    if label:
+        out.append(f"  label={label}; labelloc=t; labeljust=l; fontname=\"Helvetica\"; fontsize=11;")
     children: dict = {}
     for n in graph.nodes:
         children.setdefault(n.cluster, []).append(n)

@@ -283,6 +283,51 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     page.wait_for_function("() => document.querySelector('.jaxcalc-graph-status').textContent.includes('match')",
                            timeout=30_000)
     page.screenshot(path=str(SHOTS / "explorer_search.png"), full_page=False)
+    # ... and lists its matches, going to one at a time ("2 of 12"), each centred in the view
+    page.wait_for_function("() => / of [0-9]+$/.test(document.querySelector('.jaxcalc-graph-match').textContent)",
+                           timeout=30_000)
+    first, total = page.text_content(".jaxcalc-graph-match").split(" of ")
+    assert first == "1" and int(total) >= 2, (first, total)
+    assert len(page.query_selector_all(".jaxcalc-graph-matches [role=option]")) == int(total)
+    page.click(".jaxcalc-graph-next")
+    page.wait_for_function("() => document.querySelector('.jaxcalc-graph-match').textContent.startsWith('2 of')",
+                           timeout=30_000)
+    page.wait_for_function(MARKED_IN_VIEW, timeout=30_000)
+    # text is never drawn under 11 px: zooming out stops there, and the minimap shows the rest
+    for _ in range(12):
+        page.click(".jaxcalc-graph-zoom-out")
+    assert page.evaluate(SMALLEST_TEXT_PX) >= 10.99
+    scale = lambda: float(page.get_attribute(".jaxcalc-graph", "data-scale"))
+    assert abs(scale() - float(page.get_attribute(".jaxcalc-graph", "data-min-scale"))) < 1e-9
+    if page.evaluate(DRAWING_LARGER_THAN_CANVAS):
+        assert page.is_visible(".jaxcalc-graph-minimap")
+    # ctrl+wheel (a pinch) zooms around the pointer; a drag pans
+    box = page.query_selector(".jaxcalc-graph-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 3, box["y"] + box["height"] / 3)
+    before = scale()
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
+    page.wait_for_function(f"() => parseFloat(document.querySelector('.jaxcalc-graph').dataset.scale) > {before}",
+                           timeout=5_000)
+    stage = lambda: page.evaluate("() => document.querySelector('.jaxcalc-graph-stage').style.transform")
+    moved_from = stage()
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] - 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + box["height"] - 120, steps=6)
+    page.mouse.up()
+    assert stage() != moved_from, "a drag did not pan"
+    # nodes by keyboard: Tab reaches them, Enter selects one, and the side panel shows all of it
+    page.click(".jaxcalc-graph-close-all")
+    page.wait_for_function("() => !document.querySelector('.jaxcalc-graph-undo').disabled", timeout=30_000)
+    node = page.query_selector(".jaxcalc-graph-canvas svg g.node[tabindex='0']")
+    label = node.get_attribute("aria-label").split(",")[0]
+    node.focus()
+    page.keyboard.press("Enter")
+    if "press Enter to open" not in node.get_attribute("aria-label"):
+        page.wait_for_function("(label) => document.querySelector('.jaxcalc-graph-card').textContent.startsWith(label)",
+                               arg=label, timeout=10_000)
+    page.click(".jaxcalc-graph-undo")
     # the dark theme: the card and the table header stay readable (JupyterLab's theme variables)
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
@@ -295,13 +340,34 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     page.wait_for_selector(".jaxcalc-graph-card", state="visible", timeout=10_000)
     if page.query_selector(".jaxcalc-graph-table th") is None:
         page.click(".jaxcalc-graph-table-button")
-    for selector in (".jaxcalc-graph-card", ".jaxcalc-graph-table th"):
+    for selector in (".jaxcalc-graph-card", ".jaxcalc-graph-table th", ".jaxcalc-graph-status",
+                     ".jaxcalc-graph-crumbs", ".jaxcalc-graph-legend-item span", ".jaxcalc-graph-toolbar span"):
         ratio = page.evaluate(CONTRAST, selector)
         assert ratio >= 4.5, (selector, ratio)
     page.screenshot(path=str(SHOTS / "explorer_dark.png"), full_page=False)
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
     assert not _errors_that_matter(page), page.errors
     page.close()
+
+
+# The explorer's marked node (a search's current match) lies inside the canvas.
+MARKED_IN_VIEW = """() => {
+  const canvas = document.querySelector('.jaxcalc-graph-canvas').getBoundingClientRect();
+  const marked = [...document.querySelectorAll('.jaxcalc-graph-canvas svg g.node, .jaxcalc-graph-canvas svg g.cluster')]
+    .find(g => (g.querySelector('path, polygon, ellipse') || {getAttribute: () => ''}).getAttribute('stroke') === '#e6550d');
+  if (!marked) return false;
+  const r = marked.getBoundingClientRect();
+  return r.left >= canvas.left && r.right <= canvas.right && r.top >= canvas.top && r.bottom <= canvas.bottom;
+}"""
+# The drawn size of the explorer's smallest text, in CSS px: its font size (SVG units) times the
+# drawing's on-screen size per SVG unit (zoom and all, read from the page, not from the widget).
+SMALLEST_TEXT_PX = """() => { const svg = document.querySelector('.jaxcalc-graph-stage svg');
+  const perUnit = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return Math.min(...[...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+    .map(t => parseFloat(t.getAttribute('font-size')) * perUnit)); }"""
+DRAWING_LARGER_THAN_CANVAS = """() => { const s = document.querySelector('.jaxcalc-graph-stage svg').getBoundingClientRect(),
+  c = document.querySelector('.jaxcalc-graph-canvas').getBoundingClientRect();
+  return s.width > c.width + 1 || s.height > c.height + 1; }"""
 
 
 def test_notebook_7_shows_the_executed_figures(workspace, browser_lab):

@@ -260,6 +260,26 @@ def test_explorer_kernel_side_opens_searches_and_describes_values():
     assert set(explorer.cards) == before
     explorer.search("gelu")
     assert explorer.highlight and "match" in explorer.message
+    # the matches are listed, the view goes to the first one only: its groups open, not every match's
+    gelus = [h for h in explorer.graph.full.find("gelu")]
+    assert [m["id"] for m in explorer.matches] == gelus and len(gelus) >= 3
+    assert explorer.highlight == [explorer.focus] and explorer.focus in explorer.cards
+    first_view = set(explorer.cards)
+    explorer.reveal(explorer.matches[-1]["id"])               # "3 of 3": the last one, the first's groups closed
+    assert explorer.focus in explorer.cards and set(explorer.cards) != first_view
+    assert explorer.matches[-1]["path"] == [[g, explorer.graph.groups()[g]] for g in
+                                            reversed(explorer.graph.full.hierarchy.ancestors(gelus[-1]))]
+    explorer.search("")                                      # cleared: the view before the search
+    assert set(explorer.cards) == before and explorer.matches == []
+    explorer.open_all()
+    assert len(explorer.cards) > len(before) and explorer.can_undo
+    explorer.undo()
+    assert set(explorer.cards) == before
+    explorer.close_all()
+    assert all(not c["path"] for c in explorer.cards.values())   # only top-level nodes
+    labels = [e["label"] for e in explorer.legend]
+    assert "input" in labels and any("closed group" in label for label in labels)
+    explorer.undo()
     explorer.search("params[2][0]")                          # opens the groups around it
     weight = next(c for c in explorer.cards.values() if c["label"] == "params[2][0]")
     assert weight["value"]["histogram"]["counts"] and sum(weight["value"]["histogram"]["counts"]) == 80 * 80
