@@ -53,9 +53,11 @@ def legend_entries(graph) -> list[dict]:
     if any(k == "op" and p != "backward" for k, p in kinds):
         entries.append(box("operation", "#fff2b3"))
     if any(k == "op" and p == "backward" for k, p in kinds):
-        entries.append(box("operation of the backward sweep", BACKWARD_FILL))
-    if any(k == "group" and p not in ("input", "output") for k, p in kinds):
-        entries.append(box("closed group (double border): open it to see inside", "#ffe0a3", double=True, width=2))
+        entries.append(box("backward-sweep operation", BACKWARD_FILL))
+    if any(k == "group" and p not in ("input", "output", "backward") for k, p in kinds):
+        entries.append(box("closed group (double border)", "#ffe0a3", double=True, width=2))
+    if any(k == "group" and p == "backward" for k, p in kinds):
+        entries.append(box("closed backward-sweep group", "#9ecae1", double=True, width=2))
     if graph.clusters:
         entries.append(box("open group (dashed frame)", "none", stroke="#888888", dashed=True))
     if any(k == "output" or (k == "group" and p == "output") for k, p in kinds):
@@ -63,16 +65,16 @@ def legend_entries(graph) -> list[dict]:
     if graph.adjoints and any(n.adjoint is not None for n in graph.nodes):
         entries.append(box("has an adjoint (red border)", "#ffffff", stroke=ADJOINT_COLOR))
     if "nan-forward" in flags:
-        entries.append(box("where a NaN/Inf value is born", "#ffffff", stroke="#d7191c", width=4))
+        entries.append(box("NaN/Inf value born here", "#ffffff", stroke="#d7191c", width=4))
     if "nan-adjoint" in flags:
-        entries.append(box("where a NaN/Inf adjoint is born", "#ffffff", stroke="#7b3294", width=4))
+        entries.append(box("NaN/Inf adjoint born here", "#ffffff", stroke="#7b3294", width=4))
     phases = {n.id: n.phase for n in graph.nodes if n.kind in ("op", "group")}
     kind_of = {n.id: n.kind for n in graph.nodes}
     residuals = any(phases.get(a) == "forward" and phases.get(b) == "backward" and kind_of.get(a) != "input"
                     for a, b in graph.edges)
     drawn = getattr(graph, "draw_residuals", None)
     if residuals and not (drawn is False or (drawn is None and len(graph.nodes) > RESIDUALS_DRAWN_MAX)):
-        entries.append(dict(label="forward value the backward sweep reads", shape="arrow", fill="none",
+        entries.append(dict(label="forward value read by the backward sweep", shape="arrow", fill="none",
                             stroke="#bbbbbb", dashed=True, double=False, width=1))
     return entries
 
@@ -131,7 +133,7 @@ def _html(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-LEGEND_COLUMNS = 4
+LEGEND_ROW_CHARS = 90   # a legend row holds entries whose labels add up to about this many characters
 
 
 def legend_label(graph) -> str | None:
@@ -150,11 +152,18 @@ def legend_label(graph) -> str | None:
             swatch = (f'<TD BORDER="{min(3, 2 if e["double"] else e["width"])}" COLOR="{e["stroke"]}"{fill}{style} '
                       'WIDTH="24" HEIGHT="12" FIXEDSIZE="TRUE"> </TD>')
         cells.append(f'{swatch}<TD ALIGN="LEFT">{_html(e["label"])}</TD>')
-    rows = ["".join(cells[i:i + LEGEND_COLUMNS]) for i in range(0, len(cells), LEGEND_COLUMNS)]
-    span = 2 * min(LEGEND_COLUMNS, max(1, len(cells)))
-    title = f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><B>{_html(graph.title)}</B></TD></TR>' if graph.title else ""
-    body = "".join(f"<TR>{row}</TR>" for row in rows)
-    return f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="1">{title}{body}</TABLE>>'
+    # each row its own table: entries sit side by side, not in columns as wide as the widest
+    rows, width = [""], 0
+    for cell, e in zip(cells, entries):
+        if width and width + len(e["label"]) > LEGEND_ROW_CHARS:
+            rows.append("")
+            width = 0
+        rows[-1] += cell
+        width += len(e["label"]) + 4
+    title = f'<TR><TD ALIGN="LEFT"><B>{_html(graph.title)}</B></TD></TR>' if graph.title else ""
+    body = "".join(f'<TR><TD ALIGN="LEFT"><TABLE ALIGN="LEFT" BORDER="0" CELLSPACING="3" CELLPADDING="1"><TR>{row}</TR></TABLE></TD></TR>'
+                   for row in rows)
+    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">{title}{body}</TABLE>>'
 
 
 def graph_to_dot(graph, legend: bool = False) -> str:

@@ -40,6 +40,9 @@ PAGE_REPORT = """() => {
       source,
       images: imgs.length,
       images_loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+      // shown narrower than its own size (its text shrunk below what it was drawn at)
+      images_shrunk: imgs.filter(i => i.getAttribute('width') &&
+                                      i.getBoundingClientRect().width < parseFloat(i.getAttribute('width')) - 1).length,
       svgs: cell.querySelectorAll('.jp-OutputArea-output svg').length,
       maths: maths.length,
       raw_dollars: [...cell.querySelectorAll('.jp-OutputArea-output')].some(o => o.textContent.includes('$$')),
@@ -106,6 +109,8 @@ def test_executed_notebooks_opened_untrusted_show_every_figure_graph_and_formula
                 assert cell["images"] == 1 and cell["maths"] >= 1, (src, cell)
             if "%graddag" in src and "--save" not in src:
                 assert cell["images"] == 1, (src, "the graph is not visible untrusted", cell["text"])
+                if "--explore" not in src:   # a graph is scrolled, never shrunk below its drawn text size
+                    assert cell["images_shrunk"] == 0, (src, "a graph picture was shrunk to fit")
             if "--live" in src:
                 assert cell["images"] == 1 and cell["live"] == 0, (src, "a live view's picture untrusted", cell)
         assert not _errors_that_matter(page), page.errors
