@@ -150,13 +150,20 @@ def equation_source(eqn) -> tuple[list[Level], tuple, str | None]:
     """The equation's scope (:func:`equation_scope`), its origin (:func:`_frames_origin`) and
     the library function the user's line called to make it (:func:`_frames_callee`), from one
     read of the traceback."""
-    frames = tuple(_raw_frames(eqn))
+    levels, origin, callee = _source_of(tuple(_raw_frames(eqn)), tuple(_named_scopes(eqn)))
+    return list(levels), origin, callee
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _source_of(frames: tuple, scopes: tuple) -> tuple[tuple, tuple, str | None]:
+    """:func:`equation_source` of one traceback and name stack: the equations one source line
+    makes (a layer's, each of its derivative's) share them, so each is read once."""
     named = [Level(("scope", i, name), name, "module" if is_module_label(name) else "scope")
-             for i, name in enumerate(module_level_names(_named_scopes(eqn)))]
+             for i, name in enumerate(module_level_names(list(scopes)))]
     levels = named + list(_frames_scope(frames))
     if not named:   # a library that names nothing itself (Diffrax) is drawn by its own functions
         levels += _library_levels(frames)
-    return levels, _frames_origin(frames), _frames_callee(frames)
+    return tuple(levels), _frames_origin(frames), _frames_callee(frames)
 
 
 # Library frames that only pass a call on (decorators, Haiku's method interceptors): the

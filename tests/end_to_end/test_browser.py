@@ -216,6 +216,8 @@ def test_a_live_view_is_never_rebuilt_under_the_users_hands(browser_lab):
         .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
         .map(e => parseFloat(getComputedStyle(e).fontSize))""")
     assert sizes and min(sizes) >= 12, sizes          # read on a projector (the canvas draws at 12 px too)
+    described = page.get_attribute(".jaxcalc-live-canvas", "aria-label")   # the picture in words
+    assert re.search(r"Taylor polynomial T\S+ at", described) and "max |f" in described, described
     page.keyboard.press("ArrowRight")     # and the keys still move the order
     page.wait_for_function("() => document.querySelector('.jaxcalc-live').dataset.order !== undefined", timeout=10_000)
     assert not _errors_that_matter(page), page.errors

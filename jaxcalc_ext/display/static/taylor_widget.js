@@ -42,7 +42,7 @@ function render({ model, el }) {
   const dims = model.get("center").length;
   const root = element("div", { class: "jaxcalc-live" }, el);
   root.style.cssText = "font: 13px sans-serif; max-width: 100%;";
-  const canvas = element("canvas", { class: "jaxcalc-live-canvas" }, root);
+  const canvas = element("canvas", { class: "jaxcalc-live-canvas", role: "img", "aria-label": "a live Taylor view" }, root);
   const cssWidth = Math.min(680, el.clientWidth || 680), cssHeight = dims === 1 ? 380 : 254;
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(cssWidth * ratio); canvas.height = Math.round(cssHeight * ratio);
@@ -429,6 +429,9 @@ function render({ model, el }) {
     formula.textContent = pretty(frame.formula || "");
     root.dataset.order = String(frame.order);
     root.dataset.center = JSON.stringify(frame.center);
+    // what the picture shows, for a screen reader (the canvas itself is only pixels)
+    canvas.setAttribute("aria-label", pretty(`${model.get("label")} and its Taylor polynomial T_${frame.order} at ` +
+      `${frame.center.map(fmt).join(", ")}; ${parts.slice(0, -1).join("; ")}`));
   }
 
   syncControls();
