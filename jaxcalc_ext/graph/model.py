@@ -147,12 +147,16 @@ class ComputationGraph:
         return render_dot(self.to_dot(), fmt, timeout)
 
     def save(self, path) -> str:
-        """Write svg, png, pdf or dot according to the file's suffix; return the path."""
+        """Write svg, png, pdf or dot according to the file's suffix, with the legend of what its
+        fills and borders mean under the title (as a notebook shows it); return the path."""
+        from .backend import render_dot
+
         path, fmt = save_target(path)
+        dot = dot_text.graph_to_dot(self, legend=True)
         if fmt in ("dot", "gv"):
-            path.write_text(self.to_dot())
+            path.write_text(dot)
         else:
-            path.write_bytes(self.render(fmt))
+            path.write_bytes(render_dot(dot, fmt, 20.0))
         return str(path)
 
     def forget_layout(self) -> None:
