@@ -171,25 +171,25 @@ class GraphExplorer(StaticFallback, anywidget.AnyWidget):
         text = text.strip()
         if not text:
             base, self._search_base = self._search_base, None
-            self.matches = []
             if base is not None and base != self.graph.open_groups:
-                self._change(set(base))
+                self._change(set(base), matches=[])
             else:
-                self.highlight = []
+                with self.hold_sync():   # one message: the front end redraws once per answer
+                    self.matches, self.highlight = [], []
             return
         hits = full.find(text)
-        shown = hits[:MAX_MATCHES]
         labels = self.graph.groups()
-        self.matches = [{"id": h, "label": labels.get(h) or full.atoms[h].label, "path": self._path(h)}
-                        for h in shown]
+        matches = [{"id": h, "label": labels.get(h) or full.atoms[h].label, "path": self._path(h)}
+                   for h in hits[:MAX_MATCHES]]
         if not hits:
-            self.highlight = []
-            self.message = f"nothing named {text!r}"
+            with self.hold_sync():
+                self.matches, self.highlight, self.message = [], [], f"nothing named {text!r}"
             return
         more = f" (the first {MAX_MATCHES} listed)" if len(hits) > MAX_MATCHES else ""
-        self.reveal(hits[0], message=f"{len(hits)} match{'es' * (len(hits) != 1)} for {text!r}{more}")
+        self.reveal(hits[0], message=f"{len(hits)} match{'es' * (len(hits) != 1)} for {text!r}{more}",
+                    matches=matches)
 
-    def reveal(self, node_id: str, message: str | None = None) -> None:
+    def reveal(self, node_id: str, message: str | None = None, matches: list | None = None) -> None:
         """Open just the groups around one node or group (on top of those open before the
         search) and mark it: the view the browser centres on."""
         full = self.graph.full
@@ -202,7 +202,7 @@ class GraphExplorer(StaticFallback, anywidget.AnyWidget):
         visible = {n.id for n in view.nodes} | set(view.clusters)
         target = node_id if node_id in visible else full.hierarchy.representative(node_id, opened)
         self._history = (self._history + [self.graph.open_groups])[-UNDO_DEPTH:]
-        self._show(view, highlight=[target], focus=target, message=message)
+        self._show(view, highlight=[target], focus=target, message=message, matches=matches)
 
     def open_all(self) -> None:
         """Open every group, outermost first, while the view stays within EXPAND_ALL_NODES nodes."""
@@ -231,7 +231,8 @@ class GraphExplorer(StaticFallback, anywidget.AnyWidget):
         return [[g, groups[g].label + (f" × {groups[g].repeat}" if groups[g].repeat > 1 else "")]
                 for g in reversed(self.graph.full.hierarchy.ancestors(item))]
 
-    def _show(self, view: ComputationGraph, highlight=(), message: str | None = None, focus: str = "") -> None:
+    def _show(self, view: ComputationGraph, highlight=(), message: str | None = None, focus: str = "",
+              matches: list | None = None) -> None:
         start = time.perf_counter()
         self.graph = view
         svg = view.svg() or ""
@@ -246,6 +247,8 @@ class GraphExplorer(StaticFallback, anywidget.AnyWidget):
             self.reverse_order = in_order(full.reverse_order + [a for a, n in full.atoms.items() if n.kind == "input"])
             self.highlight = list(highlight)
             self.focus = focus
+            if matches is not None:
+                self.matches = matches
             self.legend = legend_entries(view)
             self.can_undo = bool(self._history)
             self.title = view.title
