@@ -401,3 +401,45 @@ def test_nbconvert_html_keeps_the_pictures_and_the_formulas(workspace, tmp_path)
     graphs = (tmp_path / "executed_graphs.html").read_text()
     assert taylor.count("data:image/png;base64") >= 4 and "T_{10}" in taylor
     assert graphs.count("data:image/png;base64") >= 3
+
+
+def test_exported_html_shows_every_picture_and_formula_with_no_network(workspace, browser_lab, tmp_path):
+    """Issue 28 item 4: the executed notebooks exported (nbconvert's HTML, MathJax beside the page)
+    and opened from disk in chromium with every request outside the page's folder recorded:
+    nothing is fetched, every picture loads (each live view and explorer as its last picture),
+    every formula is typeset, no console error."""
+    from jaxcalc_ext.tools.export_html import export_html
+
+    _, browser = browser_lab
+    names = ("executed_taylor.ipynb", "executed_live.ipynb", "executed_models.ipynb")
+    pages = [export_html(workspace / name, tmp_path) for name in names]
+    context = browser.new_context(offline=True)   # as on a train: a request that leaves the disk fails
+    page = context.new_page()
+    outside, errors = [], []
+    page.on("request", lambda r: None if r.url.startswith(("file://", "data:", "blob:")) else outside.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for html_page, name in zip(pages, names):
+        page.goto(html_page.as_uri())
+        page.wait_for_load_state("load")
+        formulas = page.evaluate("() => document.querySelectorAll('.jp-RenderedLatex').length")
+        if formulas:
+            page.wait_for_function("() => [...document.querySelectorAll('.jp-RenderedLatex')]"
+                                   ".every(e => e.querySelector('mjx-container'))", timeout=30_000)
+        page.wait_for_timeout(500)   # MathJax typesets the markdown in the same pass
+        report = page.evaluate(r"""() => ({
+            images: document.images.length,
+            loaded: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length,
+            raw: [...document.querySelectorAll('.jp-RenderedLatex')].filter(e => e.textContent.includes('$$')).length,
+            raw_inline: [...document.querySelectorAll('.jp-RenderedMarkdown')].filter(e => /\$[^$\s][^$]*\$/.test(e.textContent)).length,
+            markdown_maths: document.querySelectorAll('.jp-RenderedMarkdown mjx-container').length })""")
+        page.screenshot(path=str(SHOTS / f"exported_{name}.png"))
+        assert report["images"] == report["loaded"] > 0, (name, report)
+        assert report["raw"] == 0 and report["raw_inline"] == 0, (name, "a formula left as raw TeX", report)
+        if name == "executed_taylor.ipynb":
+            assert formulas >= 3 and report["markdown_maths"] >= 1, (formulas, report)
+        if name == "executed_live.ipynb":
+            assert report["images"] >= 4, (name, "a live view's picture is missing", report)
+    assert not outside, ("fetched from the network", outside[:5])
+    assert not errors, errors[:5]
+    context.close()
