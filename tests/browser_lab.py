@@ -211,3 +211,23 @@ CONTRAST = """(selector) => {
   const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
   return (a + 0.05) / (b + 0.05);
 }"""
+
+
+# The worst WCAG contrast of any visible text under ``selector`` against the background it is
+# drawn on (the nearest opaque one): ``{ratio, text, color, background}``, or null if no text.
+WORST_CONTRAST = """(selector) => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { let back = [0, 0, 0, 0];
+    while (el && (back = rgb(getComputedStyle(el).backgroundColor)).length === 4 && back[3] === 0) el = el.parentElement;
+    return el ? back : [255, 255, 255]; };
+  const texts = [...document.querySelectorAll(selector)].filter(e => e.checkVisibility() &&
+    [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()));
+  const all = texts.map(e => { const fore = rgb(getComputedStyle(e).color), back = background(e);
+    const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
+    return {ratio: (a + 0.05) / (b + 0.05), text: e.textContent.trim().slice(0, 30), color: getComputedStyle(e).color,
+            background: String(back)}; });
+  all.sort((a, b) => a.ratio - b.ratio);
+  return all[0] || null;
+}"""

@@ -19,7 +19,8 @@ import nbformat
 import pytest
 
 from repo_paths import EXAMPLES, SCREENSHOTS
-from browser_lab import CONTRAST, LabServer, lab, open_notebook, run_all, wait_for_outputs, why_no_browser
+from browser_lab import (CONTRAST, WORST_CONTRAST, LabServer, lab, open_notebook, run_all, wait_for_outputs,
+                         why_no_browser)
 
 SHOTS = SCREENSHOTS
 
@@ -113,6 +114,14 @@ def test_executed_notebooks_opened_untrusted_show_every_figure_graph_and_formula
                     assert cell["images_shrunk"] == 0, (src, "a graph picture was shrunk to fit")
             if "--live" in src:
                 assert cell["images"] == 1 and cell["live"] == 0, (src, "a live view's picture untrusted", cell)
+        if name == "executed_graphs.ipynb":   # %jaxpr's coloured listing and tables, light and dark
+            for theme in ("JupyterLab Dark", "JupyterLab Light"):
+                page.evaluate(f"() => window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
+                page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{str(theme.endswith('Light')).lower()}'",
+                                       timeout=30_000)
+                page.wait_for_timeout(500)
+                worst = page.evaluate(WORST_CONTRAST, ".jp-RenderedHTMLCommon *")
+                assert worst is not None and worst["ratio"] >= 4.5, (theme, worst)
         assert not _errors_that_matter(page), page.errors
         page.close()
 
