@@ -18,6 +18,8 @@ import pathlib
 import re
 import shutil
 
+from jaxcalc_ext.tools.export_html import describe_output
+
 # The notebooks in the order a newcomer reads them, with the title each is listed under.
 NOTEBOOKS = {
     "taylor": "Taylor polynomials",
@@ -66,17 +68,6 @@ def write_generated_pages(executed: pathlib.Path, docs: pathlib.Path) -> None:
     (gallery / "api.md").write_text(api_page())
     (gallery / "magics.md").write_text(magics_page())
     (gallery / "gallery.md").write_text(gallery_page(pictures, gallery))
-
-
-def describe_output(output) -> str:
-    """The alternative text of an image output: the description our outputs carry in text/plain
-    (a figure's title, a graph's summary line), else the cell's purpose is unknown: say so."""
-    text = "".join(output.get("data", {}).get("text/plain", "")).strip()
-    first = text.splitlines()[0] if text else ""
-    first = re.sub(r"^<(?:figure: )?(.*?)(?:; r\.figure is the matplotlib Figure)?>$", r"\1", first)
-    if not first or first.startswith("Figure size"):
-        return "a matplotlib figure made by the code above"
-    return first
 
 
 def copy_notebook(source: pathlib.Path, target: pathlib.Path, name: str) -> list[dict]:

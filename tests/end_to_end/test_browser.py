@@ -439,11 +439,13 @@ def test_exported_html_shows_every_picture_and_formula_with_no_network(workspace
         report = page.evaluate(r"""() => ({
             images: document.images.length,
             loaded: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length,
+            undescribed: [...document.images].filter(i => !i.alt || i.alt.startsWith('No description')).length,
             raw: [...document.querySelectorAll('.jp-RenderedLatex')].filter(e => e.textContent.includes('$$')).length,
             raw_inline: [...document.querySelectorAll('.jp-RenderedMarkdown')].filter(e => /\$[^$\s][^$]*\$/.test(e.textContent)).length,
             markdown_maths: document.querySelectorAll('.jp-RenderedMarkdown mjx-container').length })""")
         page.screenshot(path=str(SHOTS / f"exported_{name}.png"))
         assert report["images"] == report["loaded"] > 0, (name, report)
+        assert report["undescribed"] == 0, (name, "an image without alternative text", report)
         assert report["raw"] == 0 and report["raw_inline"] == 0, (name, "a formula left as raw TeX", report)
         if name == "executed_taylor.ipynb":
             assert formulas >= 3 and report["markdown_maths"] >= 1, (formulas, report)
