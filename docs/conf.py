@@ -48,12 +48,12 @@ autodoc_typehints = "description"
 autodoc_default_options = {"members": False}
 
 # MathJax 3 (SVG output: one self-contained file, no fonts to fetch) from the
-# django-static-mathjax wheel, which carries MathJax's own build and depends on nothing.
-import mathjax  # noqa: E402
+# django-static-mathjax wheel, which carries MathJax's own build and depends on nothing: the
+# same file the offline HTML export puts beside its pages.
+from jaxcalc_ext.tools.export_html import offline_mathjax  # noqa: E402
 
-html_static_path = [str(pathlib.Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg.js"),
-                    "_static"]
-mathjax_path = "tex-svg.js"
+html_static_path = [str(offline_mathjax()), "_static"]
+mathjax_path = offline_mathjax().name
 
 html_theme = "furo"
 html_title = "jaxcalc_ext"
