@@ -334,8 +334,11 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     page.mouse.up()
     assert stage() != moved_from, "a drag did not pan"
     # nodes by keyboard: Tab reaches them, Enter selects one, and the side panel shows all of it
-    page.click(".jaxcalc-graph-close-all")
-    page.wait_for_function("() => !document.querySelector('.jaxcalc-graph-undo').disabled", timeout=30_000)
+    answers = lambda: len(json.loads(page.get_attribute(".jaxcalc-graph", "data-latencies") or "[]"))
+    before_close = answers()
+    page.click(".jaxcalc-graph-close-all")    # wait for its answer to be drawn: the nodes are replaced
+    page.wait_for_function(f"() => JSON.parse(document.querySelector('.jaxcalc-graph').dataset.latencies || '[]')"
+                           f".length > {before_close}", timeout=30_000)
     node = page.query_selector(".jaxcalc-graph-canvas svg g.node[tabindex='0']")
     label = node.get_attribute("aria-label").split(",")[0]
     node.focus()
