@@ -305,9 +305,14 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     first, total = page.text_content(".jaxcalc-graph-match").split(" of ")
     assert first == "1" and int(total) >= 2, (first, total)
     assert len(page.query_selector_all(".jaxcalc-graph-matches [role=option]")) == int(total)
+    answers = lambda: len(json.loads(page.get_attribute(".jaxcalc-graph", "data-latencies") or "[]"))
+    drawn = lambda before: page.wait_for_function(   # the answer to the last request is drawn
+        f"() => JSON.parse(document.querySelector('.jaxcalc-graph').dataset.latencies || '[]').length > {before}",
+        timeout=30_000)
+    before = answers()
     page.click(".jaxcalc-graph-next")
-    page.wait_for_function("() => document.querySelector('.jaxcalc-graph-match').textContent.startsWith('2 of')",
-                           timeout=30_000)
+    drawn(before)
+    assert page.text_content(".jaxcalc-graph-match").startswith("2 of")
     page.wait_for_function(MARKED_IN_VIEW, timeout=30_000)
     # text is never drawn under 11 px: zooming out stops there, and the minimap shows the rest
     for _ in range(12):
@@ -334,19 +339,23 @@ def test_graph_explorer_opens_groups_shows_cards_and_steps_through_the_sweeps(br
     page.mouse.up()
     assert stage() != moved_from, "a drag did not pan"
     # nodes by keyboard: Tab reaches them, Enter selects one, and the side panel shows all of it
-    answers = lambda: len(json.loads(page.get_attribute(".jaxcalc-graph", "data-latencies") or "[]"))
-    before_close = answers()
+    before = answers()
     page.click(".jaxcalc-graph-close-all")    # wait for its answer to be drawn: the nodes are replaced
-    page.wait_for_function(f"() => JSON.parse(document.querySelector('.jaxcalc-graph').dataset.latencies || '[]')"
-                           f".length > {before_close}", timeout=30_000)
+    drawn(before)
     node = page.query_selector(".jaxcalc-graph-canvas svg g.node[tabindex='0']")
-    label = node.get_attribute("aria-label").split(",")[0]
+    description = node.get_attribute("aria-label")
+    label = description.split(",")[0]
+    before = answers()
     node.focus()
     page.keyboard.press("Enter")
-    if "press Enter to open" not in node.get_attribute("aria-label"):
+    if "press Enter to open" in description:   # a group: Enter opens it
+        drawn(before)
+    else:
         page.wait_for_function("(label) => document.querySelector('.jaxcalc-graph-card').textContent.startsWith(label)",
                                arg=label, timeout=10_000)
+    before = answers()
     page.click(".jaxcalc-graph-undo")
+    drawn(before)
     # the dark theme: the card and the table header stay readable (JupyterLab's theme variables)
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
