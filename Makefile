@@ -18,24 +18,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP_TEST): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $@
-
-$(STAMP_DEMO): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[demo]'
-	touch $@
-
-$(STAMP_BENCH): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[bench]'
-	touch $@
-
-$(STAMP_DOCS): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[docs]'
-	touch $@
-
-$(STAMP_LAB): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[lab]'
+# .venv/.installed-<extra>: the package installed with that extra (test, demo, docs, lab, bench)
+$(VENV)/.installed-%: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[$*]'
 	touch $@
 
 test: $(STAMP_TEST)

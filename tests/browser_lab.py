@@ -222,12 +222,12 @@ WORST_CONTRAST = """(selector) => {
   const background = (el) => { let back = [0, 0, 0, 0];
     while (el && (back = rgb(getComputedStyle(el).backgroundColor)).length === 4 && back[3] === 0) el = el.parentElement;
     return el ? back : [255, 255, 255]; };
-  const texts = [...document.querySelectorAll(selector)].filter(e => e.checkVisibility() &&
-    [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()));
+  const texts = [...document.querySelectorAll(selector)]
+    .filter(e => e.checkVisibility() && e.textContent.trim() && !e.closest('mjx-container'));
   const all = texts.map(e => { const fore = rgb(getComputedStyle(e).color), back = background(e);
     const [a, b] = [lum(fore), lum(back)].sort((x, y) => y - x);
-    return {ratio: (a + 0.05) / (b + 0.05), text: e.textContent.trim().slice(0, 30), color: getComputedStyle(e).color,
-            background: String(back)}; });
+    return {ratio: (a + 0.05) / (b + 0.05), text: e.textContent.trim().slice(0, 40), tag: e.tagName,
+            color: getComputedStyle(e).color, background: String(back)}; });
   all.sort((a, b) => a.ratio - b.ratio);
   return all[0] || null;
 }"""

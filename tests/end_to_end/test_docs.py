@@ -21,7 +21,7 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 
 from repo_paths import DOCS, EXAMPLES, SCREENSHOTS
-from browser_lab import CHROMIUM_ARGS, browser_path, why_no_browser
+from browser_lab import CHROMIUM_ARGS, WORST_CONTRAST, browser_path, why_no_browser
 
 missing = why_no_browser()
 if missing and os.environ.get("CI") == "true":
@@ -73,31 +73,18 @@ def site_pages(site) -> list[str]:
                   if not str(p.relative_to(site)).startswith(("_modules", "_static")))
 
 
-# What a person checks on a page, computed in it: images, links, formulas and the worst
-# contrast of any visible text against the background it is drawn on.
-PAGE_REPORT = """() => {
-  const rgb = (s) => (s.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
-  const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
-                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const background = (el) => { let back = [0, 0, 0, 0];
-    while (el && (back = rgb(getComputedStyle(el).backgroundColor)).length === 4 && back[3] === 0) el = el.parentElement;
-    return el ? back : [255, 255, 255]; };
-  const texts = [...document.querySelectorAll('article p, article li, article a, article code, article h1, article h2, ' +
-      'article th, article td, article figcaption, article dt, article pre, .sidebar-tree a, .toc-tree a')]
-    .filter(e => e.checkVisibility() && e.textContent.trim() && !e.closest('mjx-container'));
-  const contrasts = texts.map(e => { const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))].sort((x, y) => y - x);
-                                     return {ratio: (a + 0.05) / (b + 0.05), text: e.textContent.trim().slice(0, 40), tag: e.tagName}; });
-  contrasts.sort((a, b) => a.ratio - b.ratio);
-  return {
+# What a person checks on a page, computed in it: images, links and formulas (the contrast of
+# its text is browser_lab.WORST_CONTRAST over TEXT).
+PAGE_REPORT = """() => ({
     images: [...document.images].map(i => ({src: i.src, alt: i.alt, loaded: i.complete && i.naturalWidth > 0})),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     anchors: [...document.querySelectorAll('[id]')].map(e => e.id),
     maths: document.querySelectorAll('mjx-container').length,
     untypeset: [...document.querySelectorAll('div.math, span.math')].filter(e => !e.querySelector('mjx-container')).length,
-    worst_contrast: contrasts[0] || null,
     text: document.body.innerText.length,
-  };
-}"""
+})"""
+TEXT = ("article p, article li, article a, article code, article h1, article h2, article th, article td, "
+        "article figcaption, article dt, article pre, .sidebar-tree a, .toc-tree a")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -133,7 +120,7 @@ def test_every_page_renders_offline_with_images_links_formulas_and_contrast(site
                 assert image["loaded"], (name, "an image did not load", image["src"])
                 assert image["alt"].strip(), (name, "an image without alternative text", image["src"])
             assert report["untypeset"] == 0, (name, "a formula left untypeset")
-            worst = report["worst_contrast"]
+            worst = page.evaluate(WORST_CONTRAST, TEXT)
             assert worst is None or worst["ratio"] >= 4.5, (name, scheme, worst)
             anchors[name] = set(report["anchors"])
             links[name] = report["links"]
